@@ -40,7 +40,8 @@ Static rules (cell numbers in messages count every cell from 1, as Jupyter shows
   Cell magics (`%%...`) and `#| eval: false` cells are exempt.
 
 Browser rules: any `Runtime.exceptionThrown`, `console.error`, or error log entry (a file that failed to
-load); any http(s) request except for images in the prose (the Colab badge; the site loads those too); each widget view must get its `div.widget-subarea` with at least one
+load); any http(s) request (nbconvert's template still names a mermaid CDN URL, imported only for mermaid
+diagrams, which the lessons don't have; the request would be blocked and reported) except for images in the prose (the Colab badge; the site loads those too); each widget view must get its `div.widget-subarea` with at least one
 `.jupyter-widgets` element in it, at least as many `.widget-slider` elements as there are slider models in
 the view's saved widget tree, and at least as many `<img>` as there are saved images in its Output widgets.
 
@@ -258,33 +259,45 @@ def static_checks(nb):
 
 # ---------------------------------------------------------------------------------------------- nbconvert
 
-def assets(js_dir):
+def assets(js_dir, required=True):
+    "Local copies of the JS a page loads (without the browser they are only named in the HTML, so optional)"
     js = Path(js_dir).resolve()
     a = dict(require=js/'requirejs'/'require.js', widgets=js/'html-manager'/'dist'/'embed-amd.js',
              mathjax=js/'mathjax'/'MathJax.js')
     missing = [str(p) for p in a.values() if not p.exists()]
-    if missing: raise SystemExit(f'check_render: local JS assets missing ({", ".join(missing)}); '
+    if missing and required: raise SystemExit(f'check_render: local JS assets missing ({", ".join(missing)}); '
                                  f'run tools/install_render_deps.sh first')
     return a
 
-def to_html(nb_path, html_dir, a, timeout=120):
-    "Convert with nbconvert; returns (html path or None, error message)"
-    html_dir.mkdir(parents=True, exist_ok=True)
+def _nbconvert(paths, html_dir, a, timeout):
     cmd = ['timeout', '--kill-after=10', str(timeout), sys.executable, '-m', 'jupyter', 'nbconvert', '--to', 'html',
            '--output-dir', str(html_dir), '--log-level=WARN',
            f'--HTMLExporter.require_js_url={a["require"].as_uri()}',
            f'--HTMLExporter.widget_renderer_url={a["widgets"].as_uri()}',
            f'--HTMLExporter.mathjax_url={a["mathjax"].as_uri()}?config=TeX-AMS_CHTML-full,Safe',
-           str(nb_path)]
-    r = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+           *map(str, paths)]
+    return subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+
+def _html_result(nb_path, html_dir, r=None, timeout=None):
     out = html_dir/(Path(nb_path).stem + '.html')
-    if r.returncode in (124, 137): return None, f'nbconvert timed out after {timeout}s'
-    if r.returncode != 0 or not out.exists():
+    if r is not None and r.returncode in (124, 137): return None, f'nbconvert timed out after {timeout}s'
+    if (r is not None and r.returncode != 0) or not out.exists():
         return None, f'nbconvert failed (exit {r.returncode}): {(r.stderr or r.stdout).strip()[-600:]}'
     html = out.read_text(encoding='utf-8')
     cdn = sorted(set(re.findall(r'<(?:script|link)[^>]+(?:src|href)="(https?://[^"]+)"', html)))
     if cdn: return out, f'page loads from the network: {", ".join(cdn[:3])}'
     return out, None
+
+def to_html(paths, html_dir, a, timeout=120):
+    """Convert notebooks with nbconvert; returns {path: (html path or None, error message or None)}.
+    One nbconvert process for all (each start costs seconds); if that fails, one per notebook to say which."""
+    html_dir.mkdir(parents=True, exist_ok=True)
+    paths = [Path(p) for p in paths]
+    for p in paths: (html_dir/(p.stem + '.html')).unlink(missing_ok=True)
+    if len({p.stem for p in paths}) == len(paths) and len(paths) > 1:
+        r = _nbconvert(paths, html_dir, a, timeout * len(paths))
+        if r.returncode == 0: return {p: _html_result(p, html_dir) for p in paths}
+    return {p: _html_result(p, html_dir, _nbconvert([p], html_dir, a, timeout), timeout) for p in paths}
 
 # ---------------------------------------------------------------------------------------------- browser
 
@@ -326,10 +339,14 @@ class Browser:
             self._cmd(ws, 'Page.navigate', url=url)
             self._wait_event(ws, 'Page.loadEventFired', load_timeout)
             # the widget manager renders after load: wait until every view has its subarea (or give up)
-            deadline = time.time() + (15 if widget_ids else 0)
-            info = self._eval(ws, WIDGET_JS)
+            # (a view that fails to build leaves the DOM unchanged: stop once it has been still for 2 s)
+            deadline = time.time() + (20 if widget_ids else 0)
+            info, still_since = self._eval(ws, WIDGET_JS), time.time()
             while widget_ids and time.time() < deadline and not all(v['rendered'] and v['widgets'] for v in info):
-                time.sleep(0.25); info = self._eval(ws, WIDGET_JS)
+                time.sleep(0.25)
+                new = self._eval(ws, WIDGET_JS)
+                if new != info: info, still_since = new, time.time()
+                elif time.time() - still_since > 2: break
             # let MathJax typeset before the screenshot
             self._eval(ws, MATHJAX_JS, await_promise=True)
             time.sleep(0.3)
@@ -436,11 +453,15 @@ MATHJAX_JS = r"""new Promise(done => {
 
 def widget_failures(nb, info):
     "Compare the widget views found in the DOM with what the saved state says they contain"
-    fails, state, views = [], widget_state(nb), widget_views(nb)
-    if len(info) != len(views):
-        fails.append(f'page has {len(info)} widget views but the notebook has {len(views)}')
-    for (i, mid), v in zip(views, info):
+    fails, state = [], widget_state(nb)
+    found = {}
+    for v in info: found.setdefault(v['id'], []).append(v)
+    for i, mid in widget_views(nb):
         lab, exp = _label(i, nb['cells'][i]), widget_expectations(state, mid)
+        if not found.get(mid):
+            fails.append(f'{lab}: widget {mid} did not render (the page has no widget view for it: nbconvert leaves '
+                         'views out when the notebook has no saved widget state)'); continue
+        v = found[mid].pop(0)
         if not v['rendered'] or not v['widgets']:
             fails.append(f'{lab}: widget {mid} did not render (no widget elements in the page after load)'); continue
         if v['sliders'] < exp['sliders']:
@@ -459,7 +480,7 @@ def default_notebooks(nbs=ROOT/'nbs'):
 def check(paths, out=ROOT/'render_check', js_dir=None, browser=True, timeout=120, quiet=False):
     "Check every notebook in `paths`; returns {notebook path: [failures]} (empty list = passed)"
     out = Path(out)
-    a = assets(js_dir or ROOT/'render_check'/'js')
+    a = assets(js_dir or ROOT/'render_check'/'js', required=browser)
     exe = find_chromium() if browser else None
     if browser and not exe:
         raise SystemExit('check_render: chromium not found (apt-get install chromium, or set CHROMIUM=...); '
@@ -468,26 +489,27 @@ def check(paths, out=ROOT/'render_check', js_dir=None, browser=True, timeout=120
     results = {}
     say = (lambda *a: None) if quiet else (lambda *a: print(*a, flush=True))
     try:
-        for p in map(Path, paths):
+        t0 = time.time()
+        paths = [Path(p) for p in paths]
+        htmls = to_html(paths, out/'html', a, timeout)
+        say(f'nbconvert: {len(paths)} notebook(s) in {time.time() - t0:.1f}s')
+        for p in paths:
             t0 = time.time()
             try: nb = json.loads(p.read_text(encoding='utf-8'))
             except Exception as e:
                 results[p] = [f'cannot read notebook: {e}']; say(f'FAIL {p}'); continue
             fails, notes = static_checks(nb)
-            html, err = to_html(p, out/'html', a, timeout)
-            t_conv = time.time() - t0
+            html, err = htmls[p]
             if err: fails.append(err)
-            t_br = 0.
             if br and html:
                 try:
-                    bfails, info, t_br = br.check_page(html.resolve().as_uri(), out/'screenshots'/(p.stem + '.png'),
-                                                       [m for _, m in widget_views(nb)])
+                    bfails, info, _ = br.check_page(html.resolve().as_uri(), out/'screenshots'/(p.stem + '.png'),
+                                                    [m for _, m in widget_views(nb)])
                     fails += bfails + widget_failures(nb, info)
                 except Exception as e:
                     fails.append(f'browser check failed: {e}')
             results[p] = fails
-            timing = f'{time.time() - t0:.1f}s: nbconvert {t_conv:.1f}s' + (f', browser {t_br:.1f}s' if br else '')
-            say(f'{"FAIL" if fails else "ok  "} {p} ({timing})')
+            say(f'{"FAIL" if fails else "ok  "} {p} ({"browser " if br else ""}{time.time() - t0:.1f}s)')
             for f in fails: say(f'     - {f}')
             for n in notes: say(f'     note: {n}')
     finally:

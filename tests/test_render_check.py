@@ -1,0 +1,186 @@
+"""tools/check_render.py passes a good executed notebook and fails each way of breaking it.
+
+A small notebook (a figure, a bare value, an ipywidgets slider) is executed with nbclient so its outputs and
+widget state are saved, then copied with one thing broken per copy. The browser half needs Debian's chromium
+and the JS assets from tools/install_render_deps.sh (.ci/run installs both); it is skipped only when chromium
+is absent.
+"""
+import copy, json, subprocess, sys
+from pathlib import Path
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT/'tools'))
+import check_render as cr
+
+HAVE_CHROMIUM = cr.find_chromium() is not None
+needs_chromium = pytest.mark.skipif(not HAVE_CHROMIUM, reason='chromium is not installed (apt-get install chromium)')
+
+CELLS = [
+    ('markdown', '# Scratch lesson\n\n> A tiny notebook for the render check tests, with math: $\\sigma(x)$.'),
+    ('code', '%matplotlib inline\nimport matplotlib.pyplot as plt\nfrom ipywidgets import interact'),
+    ('code', "fig, ax = plt.subplots(figsize=(3, 2))\nax.plot([0, 1, 2], [0, 1, 4]); ax.set_title('a parabola');"),
+    ('code', 'x = 41\nx + 1'),
+    ('code', "@interact(a=(0, 10))\ndef double(a=3): print(a * 2)"),
+]
+
+def _cell_index(nb, start):
+    return next(i for i, c in enumerate(nb['cells']) if ''.join(c['source']).startswith(start))
+
+def _make_good(path):
+    import nbformat
+    from nbclient import NotebookClient
+    nb = nbformat.v4.new_notebook()
+    nb.metadata['kernelspec'] = {'display_name': 'python3', 'language': 'python', 'name': 'python3'}
+    nb.cells = [nbformat.v4.new_markdown_cell(s) if t == 'markdown' else nbformat.v4.new_code_cell(s) for t, s in CELLS]
+    NotebookClient(nb, timeout=120, kernel_name='python3', store_widget_state=True).execute()
+    nbformat.write(nb, str(path))
+    return json.loads(path.read_text())
+
+def _no_outputs(nb):
+    for c in nb['cells']:
+        if c['cell_type'] == 'code': c['outputs'] = []
+
+def _add_error(nb):
+    nb['cells'][_cell_index(nb, 'x = 41')]['outputs'] = [{'output_type': 'error', 'ename': 'NameError',
+        'evalue': "name 'y' is not defined", 'traceback': ['NameError: ...']}]
+
+def _traceback_text(nb):
+    nb['cells'][_cell_index(nb, 'x = 41')]['outputs'].append({'output_type': 'stream', 'name': 'stderr',
+        'text': ['Traceback (most recent call last):\n', '  File "x.py", line 1\n', 'ZeroDivisionError: division by zero\n']})
+
+def _strip_widget_state(nb): del nb['metadata']['widgets']
+
+def _figure_without_image(nb):
+    c = nb['cells'][_cell_index(nb, 'fig, ax')]
+    c['outputs'] = [o for o in c['outputs'] if 'image/png' not in o.get('data', {})]
+
+def _stale_cell(nb):  # a cell added after the run: it ends in a bare value but has no result
+    nb['cells'].append({'cell_type': 'code', 'execution_count': None, 'id': 'stale01', 'metadata': {},
+                        'outputs': [], 'source': ['y = x * 2\n', 'y']})
+
+def _edited_cell(nb):  # the cell's code was changed after the run: a result saved, no expression left to make it
+    c = nb['cells'][_cell_index(nb, 'x = 41')]
+    c['source'] = ['x = 41\n', 'z = x + 1']
+
+def _out_of_order(nb):
+    code = [c for c in nb['cells'] if c['cell_type'] == 'code']
+    for n, c in zip([1, 2, 5, 3], code): c['execution_count'] = n
+
+def _slider_view_broken(nb):  # state saved, but the slider's view can't be built: only the browser sees this
+    st = cr.widget_state(nb)
+    sid = next(k for k, v in st.items() if v['model_name'] == 'IntSliderModel')
+    st[sid]['state']['_view_name'] = 'NoSuchSliderView'
+
+def _js_error(nb):
+    nb['cells'][_cell_index(nb, 'x = 41')]['outputs'].append({'output_type': 'display_data', 'metadata': {},
+        'data': {'text/html': ['<script>throw new Error("boom from a saved output")</script>'], 'text/plain': ['<boom>']}})
+
+# variant name -> (how to break it, what the static check must say, what the browser must add (or None))
+BROKEN = {
+    'no_outputs':     (_no_outputs, 'no saved outputs', None),
+    'error':          (_add_error, "error output NameError: name 'y' is not defined", None),
+    'traceback':      (_traceback_text, 'traceback text in a stream output', None),
+    'no_widget_state': (_strip_widget_state, 'has no saved widget state', 'did not render'),
+    'figure_no_image': (_figure_without_image, 'figure cell without an image output', None),
+    'stale_new_cell': (_stale_cell, 'stale outputs: the cell ends in a bare value but has no result', None),
+    'stale_edited':   (_edited_cell, 'stale outputs: a result is saved but the code can no longer produce one', None),
+    'out_of_order':   (_out_of_order, 'stale outputs: execution counts [1, 2, 5, 3] do not rise', None),
+    'slider_view':    (_slider_view_broken, None, 'slider(s) in the page'),
+    'js_error':       (_js_error, None, 'JavaScript error: Error: boom from a saved output'),
+}
+
+@pytest.fixture(scope='module')
+def nbs(tmp_path_factory):
+    d = tmp_path_factory.mktemp('render_check_nbs')
+    good = _make_good(d/'good.ipynb')
+    paths = {'good': d/'good.ipynb'}
+    for name, (brk, _, _) in BROKEN.items():
+        nb = copy.deepcopy(good); brk(nb)
+        paths[name] = d/f'{name}.ipynb'
+        paths[name].write_text(json.dumps(nb, indent=1))
+    return paths
+
+BROWSER_CASES = ['good'] + [k for k, v in BROKEN.items() if v[2]]
+
+@pytest.fixture(scope='module')
+def results(nbs, tmp_path_factory):
+    "One run of the whole check (nbconvert, and the browser when chromium is there) on the cases the browser sees"
+    out = tmp_path_factory.mktemp('render_check_out')
+    res = cr.check([nbs[k] for k in BROWSER_CASES], out=out, browser=HAVE_CHROMIUM, quiet=True)
+    return {p.stem: fails for p, fails in res.items()}, out
+
+def _static(path): return cr.static_checks(json.loads(Path(path).read_text()))[0]
+
+def test_good_notebook_is_really_good(nbs):
+    nb = json.loads(nbs['good'].read_text())
+    kinds = {k for c in nb['cells'] for o in c.get('outputs', []) for k in o.get('data', {})}
+    assert {'image/png', 'text/plain', cr.WIDGET_VIEW} <= kinds
+    (i, mid), = cr.widget_views(nb)
+    assert cr.widget_expectations(cr.widget_state(nb), mid) == {'sliders': 1, 'images': 0}
+
+def test_good_notebook_passes(nbs, results):
+    assert _static(nbs['good']) == []
+    assert results[0]['good'] == []
+
+@pytest.mark.parametrize('name', [k for k, v in BROKEN.items() if v[1]])
+def test_broken_notebook_fails_static(nbs, name):
+    msg = BROKEN[name][1]
+    fails = _static(nbs[name])
+    assert any(msg in f for f in fails), fails
+
+@needs_chromium
+@pytest.mark.parametrize('name', [k for k, v in BROKEN.items() if v[2]])
+def test_broken_notebook_fails_in_browser(nbs, results, name):
+    msg = BROKEN[name][2]
+    assert any(msg in f for f in results[0][name]), results[0][name]
+
+@needs_chromium
+def test_screenshots_written(results):
+    from PIL import Image
+    res, out = results
+    shot = out/'screenshots'/'good.png'
+    w, h = Image.open(shot).size
+    assert w >= 800 and h >= 600   # the whole page, not just a viewport's worth
+    assert set(res) == {p.stem for p in (out/'screenshots').glob('*.png')}
+
+@needs_chromium
+def test_page_has_no_cdn_urls(results):
+    import re
+    html = (results[1]/'html'/'good.html').read_text()
+    loads = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html)
+    assert loads and all(u.startswith('file://') for u in loads), loads
+    assert 'file://' in re.search(r"widgetRendererSrc = '([^']+)'", html).group(1)
+
+def test_cli_exit_code_and_report(nbs, tmp_path):
+    cmd = [sys.executable, str(ROOT/'tools'/'check_render.py'), '--no-browser', '--out', str(tmp_path)]
+    bad = subprocess.run(cmd + [str(nbs['good']), str(nbs['error']), str(nbs['no_outputs'])], capture_output=True, text=True)
+    assert bad.returncode == 1
+    report = bad.stdout.split('FAILED:')[1]
+    assert '1 of 3 notebooks passed' in bad.stdout
+    assert f'{nbs["error"]}:' in report and "NameError: name 'y' is not defined" in report
+    assert f'{nbs["no_outputs"]}:' in report and 'no saved outputs' in report
+    assert f'{nbs["good"]}:' not in report
+
+@pytest.mark.parametrize('src,fig', [
+    ("fig, ax = plt.subplots()\nax.imshow(x, cmap='Greys');", True),
+    ("show_digits(xs[:4])", True),
+    ("plt.plot([1, 2]); plt.title('t')", True),
+    ("for k in ks:\n    axs[k].plot(ys[k])", True),
+    ("#| export\ndef show_digits(xs):\n    fig, axs = plt.subplots(1, len(xs))\n    for a, x in zip(axs, xs): a.imshow(x)", False),
+    ("show_doc(get_dataset)", False),
+    ("fig, ax = plt.subplots()\nax.plot([1]); fig.savefig('/tmp/a.png'); plt.close(fig)", False),
+    ("x = torch.ones(3)\nx.sum()", False),
+    ("%timeit x.sum()", False),
+    ("fig = plot_loss(h)  # render-check: no-figure", False),
+])
+def test_figure_rule(src, fig):
+    assert cr.is_figure_cell(src) == fig
+
+@pytest.mark.parametrize('src,must,can', [
+    ('x.shape', True, True), ('a, b', True, True), ('x = 1\nx', True, True), ('x[0] + 1  # a comment', True, True),
+    ('x;', False, True), ('test_eq(a, b)', False, True), ('x = 1', False, False), ('def f(): pass', False, False),
+    ('%time y = f(x)', False, True), ('%%time\nx = 1', False, True), ('"a string"', False, True),
+])
+def test_stale_rules(src, must, can):
+    assert cr.must_display(src) == must and cr.can_display(src) == can
