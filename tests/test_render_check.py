@@ -18,6 +18,7 @@ needs_chromium = pytest.mark.skipif(not HAVE_CHROMIUM, reason='chromium is not i
 
 CELLS = [
     ('markdown', '# Scratch lesson\n\n> A tiny notebook for the render check tests, with math: $\\sigma(x)$.'),
+    ('markdown', '```mermaid\ngraph LR\n  A[pixels] --> B[model] --> C[prediction]\n```'),
     ('code', '%matplotlib inline\nimport matplotlib.pyplot as plt\nfrom ipywidgets import interact'),
     ('code', "fig, ax = plt.subplots(figsize=(3, 2))\nax.plot([0, 1, 2], [0, 1, 4]); ax.set_title('a parabola');"),
     ('code', 'x = 41\nx + 1'),
@@ -76,6 +77,10 @@ def _js_error(nb):
     nb['cells'][_cell_index(nb, 'x = 41')]['outputs'].append({'output_type': 'display_data', 'metadata': {},
         'data': {'text/html': ['<script>throw new Error("boom from a saved output")</script>'], 'text/plain': ['<boom>']}})
 
+def _mermaid_error(nb):
+    c = nb['cells'][_cell_index(nb, '```mermaid')]
+    c['source'] = ['```mermaid\n', 'graph LR\n', '  A[pixels] --> \n', '```']
+
 # variant name -> (how to break it, what the static check must say, what the browser must add (or None))
 BROKEN = {
     'no_outputs':     (_no_outputs, 'no saved outputs', None),
@@ -88,6 +93,7 @@ BROKEN = {
     'out_of_order':   (_out_of_order, 'stale outputs: execution counts [1, 2, 5, 3] do not rise', None),
     'slider_view':    (_slider_view_broken, None, 'slider(s) in the page'),
     'js_error':       (_js_error, None, 'JavaScript error: Error: boom from a saved output'),
+    'mermaid_error':  (_mermaid_error, None, 'mermaid diagram failed to render'),
 }
 
 @pytest.fixture(scope='module')

@@ -40,10 +40,10 @@ Static rules (cell numbers in messages count every cell from 1, as Jupyter shows
   Cell magics (`%%...`) and `#| eval: false` cells are exempt.
 
 Browser rules: any `Runtime.exceptionThrown`, `console.error`, or error log entry (a file that failed to
-load); any http(s) request (nbconvert's template still names a mermaid CDN URL, imported only for mermaid
-diagrams, which the lessons don't have; the request would be blocked and reported) except for images in the prose (the Colab badge; the site loads those too); each widget view must get its `div.widget-subarea` with at least one
+load); any http(s) request except for images in the prose (the Colab badge; the site loads those too); each widget view must get its `div.widget-subarea` with at least one
 `.jupyter-widgets` element in it, at least as many `.widget-slider` elements as there are slider models in
-the view's saved widget tree, and at least as many `<img>` as there are saved images in its Output widgets.
+the view's saved widget tree, and at least as many `<img>` as there are saved images in its Output widgets;
+every ```mermaid diagram in the markdown must render (no syntax error).
 
 Usage:  python tools/check_render.py [NOTEBOOK ...] [--no-browser] [--out render_check]
 """
@@ -63,6 +63,7 @@ DRAW = {'imshow', 'matshow', 'plot', 'subplots', 'hist', 'scatter', 'bar', 'barh
         'plot_confusion_matrix', 'plot_loss', 'plot_metrics', 'plot_sched'}
 NOT_DRAW = {'show_doc', 'show_install', 'show_versions'}
 SLIDER_RE = re.compile(r'Slider(Model)?$')
+CHROMIUM_NAMES = ('chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable')
 CHROME_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
                 '--disable-component-update', '--disable-sync', '--disable-extensions', '--hide-scrollbars',
                 '--mute-audio', '--allow-file-access-from-files', '--remote-debugging-port=0']
@@ -263,15 +264,25 @@ def assets(js_dir, required=True):
     "Local copies of the JS a page loads (without the browser they are only named in the HTML, so optional)"
     js = Path(js_dir).resolve()
     a = dict(require=js/'requirejs'/'require.js', widgets=js/'html-manager'/'dist'/'embed-amd.js',
-             mathjax=js/'mathjax'/'MathJax.js')
+             mathjax=js/'mathjax'/'MathJax.js', mermaid=js/'mermaid'/'dist'/'mermaid.esm.min.mjs')
     missing = [str(p) for p in a.values() if not p.exists()]
     if missing and required: raise SystemExit(f'check_render: local JS assets missing ({", ".join(missing)}); '
                                  f'run tools/install_render_deps.sh first')
     return a
 
+# nbconvert's mermaid URL is not a configurable option, so a one-block template swaps in the local copy
+TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- from 'mermaidjs.html.j2' import mermaid_js -%}
+{%- block html_head_js_mermaidjs -%}
+{{ mermaid_js('MERMAID_URL', '') }}
+{%- endblock html_head_js_mermaidjs -%}
+"""
+
 def _nbconvert(paths, html_dir, a, timeout):
+    tpl = html_dir/'_check_render.html.j2'
+    tpl.write_text(TEMPLATE.replace('MERMAID_URL', a['mermaid'].as_uri()))
     cmd = ['timeout', '--kill-after=10', str(timeout), sys.executable, '-m', 'jupyter', 'nbconvert', '--to', 'html',
-           '--output-dir', str(html_dir), '--log-level=WARN',
+           '--output-dir', str(html_dir), '--log-level=ERROR', '--template', 'lab', f'--template-file={tpl}',
            f'--HTMLExporter.require_js_url={a["require"].as_uri()}',
            f'--HTMLExporter.widget_renderer_url={a["widgets"].as_uri()}',
            f'--HTMLExporter.mathjax_url={a["mathjax"].as_uri()}?config=TeX-AMS_CHTML-full,Safe',
@@ -284,7 +295,8 @@ def _html_result(nb_path, html_dir, r=None, timeout=None):
     if (r is not None and r.returncode != 0) or not out.exists():
         return None, f'nbconvert failed (exit {r.returncode}): {(r.stderr or r.stdout).strip()[-600:]}'
     html = out.read_text(encoding='utf-8')
-    cdn = sorted(set(re.findall(r'<(?:script|link)[^>]+(?:src|href)="(https?://[^"]+)"', html)))
+    cdn = sorted(set(re.findall(r'<(?:script|link)[^>]+(?:src|href)="(https?://[^"]+)"', html) +
+                     re.findall(r'import\("(https?://[^"]+)"\)', html)))
     if cdn: return out, f'page loads from the network: {", ".join(cdn[:3])}'
     return out, None
 
@@ -302,7 +314,8 @@ def to_html(paths, html_dir, a, timeout=120):
 # ---------------------------------------------------------------------------------------------- browser
 
 def find_chromium():
-    for p in (os.environ.get('CHROMIUM'), '/usr/bin/chromium', shutil.which('chromium'), shutil.which('chromium-browser')):
+    "Debian's chromium; or, where there is none (GitHub's Ubuntu runners), a preinstalled Chromium/Chrome"
+    for p in (os.environ.get('CHROMIUM'), '/usr/bin/chromium', *map(shutil.which, CHROMIUM_NAMES)):
         if p and os.path.exists(p): return p
     return None
 
@@ -338,15 +351,20 @@ class Browser:
             self._cmd(ws, 'Emulation.setDeviceMetricsOverride', width=self.width, height=900, deviceScaleFactor=1, mobile=False)
             self._cmd(ws, 'Page.navigate', url=url)
             self._wait_event(ws, 'Page.loadEventFired', load_timeout)
-            # the widget manager renders after load: wait until every view has its subarea (or give up)
-            # (a view that fails to build leaves the DOM unchanged: stop once it has been still for 2 s)
-            deadline = time.time() + (20 if widget_ids else 0)
-            info, still_since = self._eval(ws, WIDGET_JS), time.time()
-            while widget_ids and time.time() < deadline and not all(v['rendered'] and v['widgets'] for v in info):
+            # widgets and mermaid diagrams render after load: wait until every one has (or give up; a view that
+            # fails to build leaves the DOM unchanged, so stop once it has been still for 2 s)
+            def done(i): return all(v['rendered'] and v['widgets'] for v in i['views']) and i['mermaid_pending'] == 0
+            deadline = time.time() + 20
+            info, still_since = self._eval(ws, PAGE_JS), time.time()
+            while time.time() < deadline and not done(info):
                 time.sleep(0.25)
-                new = self._eval(ws, WIDGET_JS)
+                new = self._eval(ws, PAGE_JS)
                 if new != info: info, still_since = new, time.time()
                 elif time.time() - still_since > 2: break
+            if info['mermaid_pending']:
+                fails.append(f'{info["mermaid_pending"]} mermaid diagram(s) did not render')
+            fails += [f'mermaid diagram failed to render: {e}' for e in info['mermaid_errors']]
+            info = info['views']
             # let MathJax typeset before the screenshot
             self._eval(ws, MATHJAX_JS, await_promise=True)
             time.sleep(0.3)
@@ -437,12 +455,17 @@ class Browser:
             except subprocess.TimeoutExpired: self.proc.kill(); self.proc.wait()
         shutil.rmtree(self.profile, ignore_errors=True)
 
-WIDGET_JS = r"""(() => Array.from(document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]')).map(s => {
-  let id = null; try { id = JSON.parse(s.textContent).model_id; } catch (e) {}
-  const p = s.previousElementSibling, sub = p && p.classList.contains('widget-subarea') ? p : null;
-  const n = sel => sub ? sub.querySelectorAll(sel).length : 0;
-  return {id, rendered: !!sub, widgets: n('.jupyter-widgets'), sliders: n('.widget-slider'), imgs: n('img'),
-          height: sub ? Math.round(sub.getBoundingClientRect().height) : 0};
+PAGE_JS = r"""(() => ({
+  views: Array.from(document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]')).map(s => {
+    let id = null; try { id = JSON.parse(s.textContent).model_id; } catch (e) {}
+    const p = s.previousElementSibling, sub = p && p.classList.contains('widget-subarea') ? p : null;
+    const n = sel => sub ? sub.querySelectorAll(sel).length : 0;
+    return {id, rendered: !!sub, widgets: n('.jupyter-widgets'), sliders: n('.widget-slider'), imgs: n('img'),
+            height: sub ? Math.round(sub.getBoundingClientRect().height) : 0};
+  }),
+  mermaid_pending: document.querySelectorAll('.jp-Mermaid:not(.jp-RenderedMermaid)').length,
+  mermaid_errors: Array.from(document.querySelectorAll('.jp-Mermaid.jp-mod-warning')).map(
+    e => ((e.querySelector('details > pre') || {}).innerText || 'syntax error').split('\n')[0].slice(0, 200)),
 }))()"""
 
 MATHJAX_JS = r"""new Promise(done => {
