@@ -514,16 +514,20 @@ def check(paths, out=ROOT/'render_check', js_dir=None, browser=True, timeout=120
     try:
         t0 = time.time()
         paths = [Path(p) for p in paths]
+        texts = {p: p.read_bytes() for p in paths}   # what the static checks see must be what nbconvert saw
         htmls = to_html(paths, out/'html', a, timeout)
         say(f'nbconvert: {len(paths)} notebook(s) in {time.time() - t0:.1f}s')
         for p in paths:
             t0 = time.time()
-            try: nb = json.loads(p.read_text(encoding='utf-8'))
+            try: nb = json.loads(texts[p].decode('utf-8'))
             except Exception as e:
                 results[p] = [f'cannot read notebook: {e}']; say(f'FAIL {p}'); continue
             fails, notes = static_checks(nb)
             html, err = htmls[p]
             if err: fails.append(err)
+            if p.read_bytes() != texts[p]:
+                results[p] = fails + ['the notebook changed while it was being checked; run the check again']
+                say(f'FAIL {p}: changed during the check'); continue
             if br and html:
                 try:
                     bfails, info, _ = br.check_page(html.resolve().as_uri(), out/'screenshots'/(p.stem + '.png'),
