@@ -190,3 +190,11 @@ def test_figure_rule(src, fig):
 ])
 def test_stale_rules(src, must, can):
     assert cr.must_display(src) == must and cr.can_display(src) == can
+
+def test_long_text_output_is_a_note_not_a_failure(nbs):
+    nb = json.loads(nbs['good'].read_text())
+    c = nb['cells'][_cell_index(nb, 'x = 41')]
+    c['outputs'] = [{'output_type': 'execute_result', 'execution_count': 3, 'metadata': {},
+                     'data': {'text/plain': [repr([f'/data/train/3/{i}.png' for i in range(2000)])]}}]
+    fails, notes = cr.static_checks(nb)
+    assert fails == [] and any('a long text output' in n for n in notes), notes

@@ -14,7 +14,8 @@ the command line) it
    views whose controls are missing from the DOM after load;
 4. writes a full-page screenshot to `render_check/screenshots/<notebook>.png` (git-ignored).
 
-It exits 1 and prints every failure, notebook by notebook, if anything is wrong.
+Notes (printed, not failures): warnings on stderr, and plain-text outputs longer than about 60 lines on the
+page (e.g. a list of 6,000 paths). It exits 1 and prints every failure, notebook by notebook, if anything is wrong.
 
 Static rules (cell numbers in messages count every cell from 1, as Jupyter shows them top to bottom):
 
@@ -62,6 +63,7 @@ DRAW = {'imshow', 'matshow', 'plot', 'subplots', 'hist', 'scatter', 'bar', 'barh
         'show_image', 'show_images', 'show_batch', 'show_results', 'lr_find', 'plot_top_losses',
         'plot_confusion_matrix', 'plot_loss', 'plot_metrics', 'plot_sched'}
 NOT_DRAW = {'show_doc', 'show_install', 'show_versions'}
+LONG_OUTPUT_LINES = 60  # a plain-text output longer than this is reported as a note (not a failure)
 SLIDER_RE = re.compile(r'Slider(Model)?$')
 CHROMIUM_NAMES = ('chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable')
 CHROME_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
@@ -228,6 +230,13 @@ def static_checks(nb):
                 fails.append(f'{lab}: traceback text in a {o.get("output_type")} output')
             elif o.get('name') == 'stderr' and re.search(r'\w*Warning\b', _out_text(o)):
                 notes.append(f'{lab}: a warning on stderr: {_out_text(o).strip().splitlines()[0][:150]}')
+            shown = [k for k in o.get('data', {}) if not k.startswith('text/plain')]
+            if o.get('output_type') != 'error' and not shown:   # shown on the page as plain text
+                t = _out_text(o)
+                lines = sum(1 + len(l) // 110 for l in t.splitlines())
+                if lines > LONG_OUTPUT_LINES:
+                    notes.append(f'{lab}: a long text output ({len(t):,} characters, about {lines} lines on the page); '
+                                 'show a few items or a summary instead')
         views = [o['data'][WIDGET_VIEW] for o in outs if WIDGET_VIEW in o.get('data', {})]
         for v in views:
             mid = v.get('model_id')
