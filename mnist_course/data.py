@@ -9,8 +9,8 @@ __all__ = ['MNIST_DATASETS', 'MIRROR_ENV', 'CACHE_NAME', 'DatasetError', 'archiv
            'check_sha256', 'extract_archive', 'fetch_from_mirror', 'data_dir', 'get_dataset', 'image_files',
            'load_digit_folder', 'mnist_tensors']
 
-# %% ../nbs/00_data.ipynb #651c2d14
-import hashlib, os, shutil, socket, tarfile, tempfile, time, urllib.request, urllib.error
+# %% ../nbs/00_data.ipynb #dcfe297c
+import hashlib, os, shutil, socket, tarfile, tempfile, time, urllib.request, urllib.error, warnings
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-# %% ../nbs/00_data.ipynb #772cdc41
+# %% ../nbs/00_data.ipynb #d67e2101
 MNIST_DATASETS = {
     'mnist_tiny':   'https://s3.amazonaws.com/fast-ai-sample/mnist_tiny.tgz',
     'mnist_sample': 'https://s3.amazonaws.com/fast-ai-sample/mnist_sample.tgz',
@@ -26,7 +26,7 @@ MNIST_DATASETS = {
 }
 MIRROR_ENV = 'MNIST_COURSE_DATA'
 
-# %% ../nbs/00_data.ipynb #36fd7e5b
+# %% ../nbs/00_data.ipynb #f3a04adf
 class DatasetError(RuntimeError):
     "A dataset could not be fetched, checked or extracted."
 
@@ -39,7 +39,7 @@ def archive_name(name:str # one of `MNIST_DATASETS`
 
 def _folder_name(name): return archive_name(name)[:-len('.tgz')]
 
-# %% ../nbs/00_data.ipynb #e085f84a
+# %% ../nbs/00_data.ipynb #b7ab10c4
 def sha256sum(path:Path, # file to fingerprint
               chunk:int=1<<20 # bytes read at a time
              ) -> str:
@@ -69,7 +69,7 @@ def check_sha256(path:Path, # file to check
         raise DatasetError(f"Checksum mismatch for {Path(path).name}: expected sha256 {expected}, got {actual}. "
                            "The file is corrupt or incomplete; fetch it again or fix the mirror.")
 
-# %% ../nbs/00_data.ipynb #dab061dd
+# %% ../nbs/00_data.ipynb #82d09d5b
 def extract_archive(archive:Path, # a `.tgz` file
                     dest:Path, # folder to create, e.g. `~/.fastai/data/mnist_tiny`
                    ) -> Path:
@@ -92,7 +92,7 @@ def extract_archive(archive:Path, # a `.tgz` file
     finally: shutil.rmtree(tmp, ignore_errors=True)
     return dest
 
-# %% ../nbs/00_data.ipynb #c2104038
+# %% ../nbs/00_data.ipynb #3fbc692b
 def _is_url(s): return urlparse(str(s)).scheme in ('http', 'https')
 
 def _local(s):
@@ -146,11 +146,17 @@ def fetch_from_mirror(name:str, # one of `MNIST_DATASETS`
         check_sha256(archive, sums[fname])
         return extract_archive(archive, dest/_folder_name(name))
 
-# %% ../nbs/00_data.ipynb #f72cfbf1
+# %% ../nbs/00_data.ipynb #df5fdcf0
+def _fastai_external():
+    "fastai's download module, imported quietly (importing fastai prints a torch deprecation notice)"
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', FutureWarning)
+        import fastai.data.external as fe
+    return fe
+
 def data_dir() -> Path:
     "The folder fastai extracts datasets into (usually `~/.fastai/data`)"
-    from fastai.data.external import fastai_path
-    return Path(fastai_path('data'))
+    return Path(_fastai_external().fastai_path('data'))
 
 def _check_reachable(url, timeout):
     u = urlparse(url)
@@ -175,12 +181,11 @@ def get_dataset(name:str, # 'mnist_tiny', 'mnist_sample' or 'mnist'
     if mirror: return fetch_from_mirror(name, mirror, dest, timeout=max(timeout, 30))
     url = MNIST_DATASETS[name]
     _check_reachable(url, timeout)
-    from fastai.data.external import untar_data
-    try: return Path(untar_data(url, data=dest))
+    try: return Path(_fastai_external().untar_data(url, data=dest))
     except Exception as e:
         raise DatasetError(f"Download of {url} failed ({e}). Retry, or set {MIRROR_ENV} to a local mirror.") from e
 
-# %% ../nbs/00_data.ipynb #887d6cee
+# %% ../nbs/00_data.ipynb #015619c9
 def _png_key(p):
     "Sort numerically when the file stem is a number, else by name"
     return (0, int(p.stem), '') if p.stem.isdigit() else (1, 0, p.name)
@@ -201,7 +206,7 @@ def load_digit_folder(folder:Path, # folder of 28x28 greyscale PNGs, e.g. `path/
     x = torch.from_numpy(np.stack([np.array(Image.open(f)) for f in files]))
     return x.float()/255 if scale else x
 
-# %% ../nbs/00_data.ipynb #9e36f3ec
+# %% ../nbs/00_data.ipynb #5db7a4d4
 def _decode_split(folder):
     "All digits under `folder/<label>/` as (uint8 images, int64 labels) in original MNIST order"
     items = sorted(((int(f.stem), int(d.name), f) for d in Path(folder).iterdir() if d.is_dir() and d.name.isdigit()

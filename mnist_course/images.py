@@ -7,21 +7,22 @@ Docs: https://mnist-course.github.io/mnist_course/images_as_numbers.html.md"""
 # %% auto #0
 __all__ = ['pixel_heatmap', 'show_digits']
 
-# %% ../nbs/01_images_as_numbers.ipynb #db8912e7
+# %% ../nbs/01_images_as_numbers.ipynb #1006190d
 import numpy as np
 import pandas as pd
 import torch
 import matplotlib.pyplot as plt
+from pandas.io.formats.style import Styler
 
 from .data import get_dataset, image_files, load_digit_folder
 
-# %% ../nbs/01_images_as_numbers.ipynb #c9032d64
+# %% ../nbs/01_images_as_numbers.ipynb #a8cbae3e
 def pixel_heatmap(img, # a 2-D greyscale image: PIL image, NumPy array or tensor
                   rows:slice=slice(None), # the rows to show, e.g. `slice(4,15)`
                   cols:slice=slice(None), # the columns to show
                   font_size:str='6pt', # small, so a whole digit fits on screen
                   cmap:str='Greys' # matplotlib colormap for the cell shading
-                 ) -> 'pd.io.formats.style.Styler':
+                 ) -> Styler:
     "A pandas table of `img[rows, cols]`, each cell shaded by its pixel value, so the digit shows in the numbers"
     a = np.asarray(img.detach().cpu() if isinstance(img, torch.Tensor) else img)
     if a.ndim != 2:
@@ -30,7 +31,7 @@ def pixel_heatmap(img, # a 2-D greyscale image: PIL image, NumPy array or tensor
     df = pd.DataFrame(a[rows, cols], index=np.arange(a.shape[0])[rows], columns=np.arange(a.shape[1])[cols])
     return df.style.set_properties(**{'font-size': font_size}).background_gradient(cmap, axis=None)
 
-# %% ../nbs/01_images_as_numbers.ipynb #c4618225
+# %% ../nbs/01_images_as_numbers.ipynb #d34c5395
 def show_digits(images, # a stack of images `[n, h, w]` (tensor or array); the first `nrows*ncols` are shown
                 labels=None, # one label per image, shown as its title (numbers, strings, or a tensor)
                 nrows:int=3, # rows in the grid
