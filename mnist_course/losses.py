@@ -7,10 +7,10 @@ Docs: https://mnist-course.github.io/mnist_course/loss_functions.html.md"""
 # %% auto #0
 __all__ = ['mnist_loss', 'binary_accuracy', 'softmax', 'logsumexp', 'log_softmax', 'nll', 'cross_entropy', 'multiclass_accuracy']
 
-# %% ../nbs/05_loss_functions.ipynb #4f5fd0d0
+# %% ../nbs/05_loss_functions.ipynb #b413b74a
 import torch
 
-# %% ../nbs/05_loss_functions.ipynb #b40bdfa6
+# %% ../nbs/05_loss_functions.ipynb #38f47ffe
 def _reduce(losses, reduction, fn):
     if reduction == 'mean': return losses.mean()
     if reduction == 'sum':  return losses.sum()
@@ -41,7 +41,7 @@ def mnist_loss(preds:torch.Tensor, # raw model outputs (logits), shape `[n]` or 
     p = preds.sigmoid()
     return _reduce(torch.where(targets == 1, 1-p, p), reduction, 'mnist_loss')
 
-# %% ../nbs/05_loss_functions.ipynb #a51efcb2
+# %% ../nbs/05_loss_functions.ipynb #0947f6e0
 def binary_accuracy(logits:torch.Tensor, # raw model outputs, shape `[n]` or `[n,1]`
                     targets:torch.Tensor # 0/1 targets, shape `[n]` or `[n,1]`
                    ) -> torch.Tensor:
@@ -49,14 +49,14 @@ def binary_accuracy(logits:torch.Tensor, # raw model outputs, shape `[n]` or `[n
     logits, targets = _binary_flat(logits, targets, 'binary_accuracy')
     return ((logits > 0) == (targets == 1)).float().mean()
 
-# %% ../nbs/05_loss_functions.ipynb #4b4eb6f9
+# %% ../nbs/05_loss_functions.ipynb #5d80dde0
 def softmax(x:torch.Tensor, # activations; softmax is taken over the last axis
            ) -> torch.Tensor:
     "exp(x) divided by its sum along the last axis (computed stably, after subtracting the row maximum)"
     e = (x - x.max(dim=-1, keepdim=True).values).exp()
     return e / e.sum(dim=-1, keepdim=True)
 
-# %% ../nbs/05_loss_functions.ipynb #31e8569d
+# %% ../nbs/05_loss_functions.ipynb #83da9fd3
 def logsumexp(x:torch.Tensor # activations; reduced over the last axis
              ) -> torch.Tensor:
     "log(sum(exp(x))) over the last axis, computed without overflow"
@@ -68,7 +68,7 @@ def log_softmax(x:torch.Tensor # activations; taken over the last axis
     "The log of `softmax(x)`, as `x - logsumexp(x)` so large activations can't overflow"
     return x - logsumexp(x).unsqueeze(-1)
 
-# %% ../nbs/05_loss_functions.ipynb #36183fe2
+# %% ../nbs/05_loss_functions.ipynb #c1562466
 def _check_class_targets(scores, targets, fn):
     "Raise a clear `ValueError` unless `scores` is `[n,c]` and `targets` holds n class indices in [0,c)"
     if scores.ndim != 2:
@@ -97,7 +97,7 @@ def nll(log_probs:torch.Tensor, # log-probabilities, shape `[n, c]`
     _check_class_targets(log_probs, targets, 'nll')
     return _reduce(-log_probs[torch.arange(len(targets)), targets], reduction, 'nll')
 
-# %% ../nbs/05_loss_functions.ipynb #a82de041
+# %% ../nbs/05_loss_functions.ipynb #d8cc3cb0
 def cross_entropy(logits:torch.Tensor, # raw model outputs, shape `[n, c]`
                   targets:torch.Tensor, # int64 class indices, shape `[n]`
                   reduction:str='mean' # 'mean', 'sum' or 'none' (one loss per item)
@@ -106,7 +106,7 @@ def cross_entropy(logits:torch.Tensor, # raw model outputs, shape `[n, c]`
     _check_class_targets(logits, targets, 'cross_entropy')
     return nll(log_softmax(logits), targets, reduction=reduction)
 
-# %% ../nbs/05_loss_functions.ipynb #8dcc9905
+# %% ../nbs/05_loss_functions.ipynb #e871148f
 def multiclass_accuracy(logits:torch.Tensor, # raw model outputs (or probabilities), shape `[n, c]`
                         targets:torch.Tensor # int64 class indices, shape `[n]`
                        ) -> torch.Tensor:
