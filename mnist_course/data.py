@@ -9,7 +9,7 @@ __all__ = ['MNIST_DATASETS', 'MIRROR_ENV', 'CACHE_NAME', 'DatasetError', 'archiv
            'check_sha256', 'extract_archive', 'fetch_from_mirror', 'data_dir', 'get_dataset', 'image_files',
            'load_digit_folder', 'mnist_tensors']
 
-# %% ../nbs/00_data.ipynb #dcfe297c
+# %% ../nbs/00_data.ipynb #5be5d5f6
 import hashlib, os, shutil, socket, tarfile, tempfile, time, urllib.request, urllib.error, warnings
 from pathlib import Path
 from urllib.parse import urlparse
@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-# %% ../nbs/00_data.ipynb #d67e2101
+# %% ../nbs/00_data.ipynb #ff59c52c
 MNIST_DATASETS = {
     'mnist_tiny':   'https://s3.amazonaws.com/fast-ai-sample/mnist_tiny.tgz',
     'mnist_sample': 'https://s3.amazonaws.com/fast-ai-sample/mnist_sample.tgz',
@@ -26,7 +26,7 @@ MNIST_DATASETS = {
 }
 MIRROR_ENV = 'MNIST_COURSE_DATA'
 
-# %% ../nbs/00_data.ipynb #f3a04adf
+# %% ../nbs/00_data.ipynb #0257cde5
 class DatasetError(RuntimeError):
     "A dataset could not be fetched, checked or extracted."
 
@@ -39,7 +39,7 @@ def archive_name(name:str # one of `MNIST_DATASETS`
 
 def _folder_name(name): return archive_name(name)[:-len('.tgz')]
 
-# %% ../nbs/00_data.ipynb #b7ab10c4
+# %% ../nbs/00_data.ipynb #87502f56
 def sha256sum(path:Path, # file to fingerprint
               chunk:int=1<<20 # bytes read at a time
              ) -> str:
@@ -69,7 +69,7 @@ def check_sha256(path:Path, # file to check
         raise DatasetError(f"Checksum mismatch for {Path(path).name}: expected sha256 {expected}, got {actual}. "
                            "The file is corrupt or incomplete; fetch it again or fix the mirror.")
 
-# %% ../nbs/00_data.ipynb #82d09d5b
+# %% ../nbs/00_data.ipynb #e21db95c
 def extract_archive(archive:Path, # a `.tgz` file
                     dest:Path, # folder to create, e.g. `~/.fastai/data/mnist_tiny`
                    ) -> Path:
@@ -92,7 +92,7 @@ def extract_archive(archive:Path, # a `.tgz` file
     finally: shutil.rmtree(tmp, ignore_errors=True)
     return dest
 
-# %% ../nbs/00_data.ipynb #3fbc692b
+# %% ../nbs/00_data.ipynb #f761e6e4
 def _is_url(s): return urlparse(str(s)).scheme in ('http', 'https')
 
 def _local(s):
@@ -146,7 +146,7 @@ def fetch_from_mirror(name:str, # one of `MNIST_DATASETS`
         check_sha256(archive, sums[fname])
         return extract_archive(archive, dest/_folder_name(name))
 
-# %% ../nbs/00_data.ipynb #df5fdcf0
+# %% ../nbs/00_data.ipynb #790fbc1b
 def _fastai_external():
     "fastai's download module, imported quietly (importing fastai prints a torch deprecation notice)"
     with warnings.catch_warnings():
@@ -185,7 +185,7 @@ def get_dataset(name:str, # 'mnist_tiny', 'mnist_sample' or 'mnist'
     except Exception as e:
         raise DatasetError(f"Download of {url} failed ({e}). Retry, or set {MIRROR_ENV} to a local mirror.") from e
 
-# %% ../nbs/00_data.ipynb #015619c9
+# %% ../nbs/00_data.ipynb #47df9922
 def _png_key(p):
     "Sort numerically when the file stem is a number, else by name"
     return (0, int(p.stem), '') if p.stem.isdigit() else (1, 0, p.name)
@@ -206,7 +206,7 @@ def load_digit_folder(folder:Path, # folder of 28x28 greyscale PNGs, e.g. `path/
     x = torch.from_numpy(np.stack([np.array(Image.open(f)) for f in files]))
     return x.float()/255 if scale else x
 
-# %% ../nbs/00_data.ipynb #5db7a4d4
+# %% ../nbs/00_data.ipynb #1c938198
 def _decode_split(folder):
     "All digits under `folder/<label>/` as (uint8 images, int64 labels) in original MNIST order"
     items = sorted(((int(f.stem), int(d.name), f) for d in Path(folder).iterdir() if d.is_dir() and d.name.isdigit()
