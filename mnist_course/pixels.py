@@ -8,14 +8,14 @@ Docs: https://mnist-course.github.io/mnist_course/pixel_similarity.html.md"""
 __all__ = ['DISTANCES', 'pixel_distance', 'mnist_distance', 'NearestMeanClassifier', 'accuracy', 'pixel_similarity_3v7',
            'nearest_mean_mnist']
 
-# %% ../nbs/02_pixel_similarity.ipynb #3e72cd7c
+# %% ../nbs/02_pixel_similarity.ipynb #de717b50
 import time
 
 import torch
 
 from .data import get_dataset, load_digit_folder, mnist_tensors
 
-# %% ../nbs/02_pixel_similarity.ipynb #72e8492b
+# %% ../nbs/02_pixel_similarity.ipynb #1f6aafcb
 DISTANCES = ('l1', 'l2')
 
 def pixel_distance(a:torch.Tensor, # image(s) with shape `[..., height, width]`
@@ -40,7 +40,7 @@ def mnist_distance(a:torch.Tensor, # image(s) `[..., 28, 28]`
     "fastbook's `mnist_distance`: the mean absolute (L1) difference over the last two axes"
     return pixel_distance(a, b, 'l1')
 
-# %% ../nbs/02_pixel_similarity.ipynb #ef8b4c78
+# %% ../nbs/02_pixel_similarity.ipynb #949e34ae
 class NearestMeanClassifier:
     "Classify an image as the class whose mean training image is nearest: no learning, just averaging"
     def __init__(self, distance:str='l1' # 'l1' or 'l2' (RMSE), as in `pixel_distance`
@@ -74,7 +74,7 @@ class NearestMeanClassifier:
         "The label of the nearest class mean for each image"
         return self.classes[self.distances(x, bs).argmin(1)]
 
-# %% ../nbs/02_pixel_similarity.ipynb #4c99ae45
+# %% ../nbs/02_pixel_similarity.ipynb #e5199d23
 def accuracy(preds:torch.Tensor, # predicted labels `[n]`
              targets:torch.Tensor # true labels `[n]`
             ) -> float:
@@ -83,7 +83,7 @@ def accuracy(preds:torch.Tensor, # predicted labels `[n]`
         raise ValueError(f"preds and targets must have the same shape, got {tuple(preds.shape)} and {tuple(targets.shape)}.")
     return (preds == targets).float().mean().item()
 
-# %% ../nbs/02_pixel_similarity.ipynb #c8f9d8f0
+# %% ../nbs/02_pixel_similarity.ipynb #dcd6c5c0
 def pixel_similarity_3v7() -> dict:
     "fastbook's baseline on mnist_sample: nearest of the mean 3 and mean 7 by L1 distance, scored on the valid set"
     path = get_dataset('mnist_sample')
@@ -97,7 +97,7 @@ def pixel_similarity_3v7() -> dict:
     acc7 = accuracy(clf.predict(val7), torch.full((len(val7),), 7))
     return dict(accuracy=(acc3 + acc7)/2, accuracy_3=acc3, accuracy_7=acc7, train_seconds=train_seconds)
 
-# %% ../nbs/02_pixel_similarity.ipynb #d24f076a
+# %% ../nbs/02_pixel_similarity.ipynb #0e69ddd0
 def nearest_mean_mnist(distance:str='l2' # 'l1' or 'l2' (RMSE)
                       ) -> dict:
     "Nearest-mean classifier for all ten digits: fit on MNIST's 60,000 training images, score on its 10,000 test images"
