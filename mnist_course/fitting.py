@@ -8,7 +8,7 @@ Docs: https://mnist-course.github.io/mnist_course/fitting_a_function.html.md"""
 __all__ = ['plot_function', 'quad', 'mk_quad', 'noise', 'add_noise', 'mae', 'finite_diff_grad', 'rectified_linear', 'double_relu',
            'relu_sum', 'init_relu_sum', 'fit_relu_sum']
 
-# %% ../nbs/03_fitting_a_function.ipynb #36eaa8c1
+# %% ../nbs/03_fitting_a_function.ipynb #d3d1b967
 from functools import partial
 
 import numpy as np
@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 import matplotlib.pyplot as plt
 
-# %% ../nbs/03_fitting_a_function.ipynb #2bdeb422
+# %% ../nbs/03_fitting_a_function.ipynb #82976a77
 def plot_function(f, # function of a tensor `x`, e.g. `lambda x: x**2`
                   title:str|None=None, # figure title
                   min:float=-2.1, # smallest x to plot
@@ -34,7 +34,7 @@ def plot_function(f, # function of a tensor `x`, e.g. `lambda x: x**2`
     ax.set_xlabel('x'); ax.set_ylabel('y')
     return ax
 
-# %% ../nbs/03_fitting_a_function.ipynb #1560f26d
+# %% ../nbs/03_fitting_a_function.ipynb #b25530ad
 def quad(a, b, c, # the parameters: coefficients of x², x and 1
          x):      # input(s): a number or a tensor
     "The quadratic `a*x**2 + b*x + c`"
@@ -44,7 +44,7 @@ def mk_quad(a, b, c):
     "A function of `x` alone: the quadratic with parameters `a`, `b`, `c` filled in"
     return partial(quad, a, b, c)
 
-# %% ../nbs/03_fitting_a_function.ipynb #c0d432b3
+# %% ../nbs/03_fitting_a_function.ipynb #29ee85f4
 def noise(x:torch.Tensor, # values to make noise for (only the shape and dtype are used)
           scale:float # standard deviation of the noise
          ) -> torch.Tensor:
@@ -60,7 +60,7 @@ def add_noise(x:torch.Tensor, # the clean values
     x = torch.as_tensor(x)
     return x * (1 + noise(x, mult)) + noise(x, add)
 
-# %% ../nbs/03_fitting_a_function.ipynb #33ff1efb
+# %% ../nbs/03_fitting_a_function.ipynb #287927ed
 def mae(preds:torch.Tensor, # predictions
         acts:torch.Tensor # actual (target) values, same shape as `preds`
        ) -> torch.Tensor:
@@ -71,7 +71,7 @@ def mae(preds:torch.Tensor, # predictions
                          "they must match (reshape one of them, e.g. with .view_as).")
     return (preds - acts).abs().mean()
 
-# %% ../nbs/03_fitting_a_function.ipynb #954e276d
+# %% ../nbs/03_fitting_a_function.ipynb #a42d1911
 def finite_diff_grad(loss_fn, # function of a 1-d parameter tensor, returning a scalar
                      params:torch.Tensor, # where to estimate the gradient
                      eps:float=1e-4 # size of the nudge
@@ -86,21 +86,21 @@ def finite_diff_grad(loss_fn, # function of a 1-d parameter tensor, returning a 
             grad[i] = (loss_fn(p + d) - loss_fn(p - d)) / (2*eps)
     return grad
 
-# %% ../nbs/03_fitting_a_function.ipynb #b84830b5
+# %% ../nbs/03_fitting_a_function.ipynb #b3c99f3d
 def rectified_linear(m, b, # slope and intercept of the line
                      x):   # input(s)
     "The line `m*x + b` with negative values replaced by 0 (a ReLU)"
     y = m*x + b
     return torch.clip(y, 0.)
 
-# %% ../nbs/03_fitting_a_function.ipynb #6367a753
+# %% ../nbs/03_fitting_a_function.ipynb #c1583d36
 def double_relu(m1, b1, # slope and intercept of the first ReLU
                 m2, b2, # slope and intercept of the second ReLU
                 x):
     "The sum of two ReLUs"
     return rectified_linear(m1, b1, x) + rectified_linear(m2, b2, x)
 
-# %% ../nbs/03_fitting_a_function.ipynb #ee83b37b
+# %% ../nbs/03_fitting_a_function.ipynb #acb1f150
 def relu_sum(params:torch.Tensor, # `[N, 3]`: one row `(m, b, w)` per ReLU
              x:torch.Tensor # inputs, a column `[n, 1]` (or `[n]`)
             ) -> torch.Tensor:
@@ -111,7 +111,7 @@ def relu_sum(params:torch.Tensor, # `[N, 3]`: one row `(m, b, w)` per ReLU
     m, b, w = params.unbind(-1)
     return F.relu(x*m + b) @ w
 
-# %% ../nbs/03_fitting_a_function.ipynb #ffb41ac9
+# %% ../nbs/03_fitting_a_function.ipynb #5ef9e382
 def init_relu_sum(n:int, # number of ReLUs
                   lo:float=-2., hi:float=2., # range of x to spread the kinks over
                   seed:int=42 # seed for the random directions and weights
