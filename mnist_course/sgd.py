@@ -7,7 +7,7 @@ Docs: https://mnist-course.github.io/mnist_course/sgd.html.md"""
 # %% auto #0
 __all__ = ['roller_coaster', 'quadratic', 'mse', 'show_preds', 'apply_step', 'train_steps', 'plot_losses', 'SGDStepper']
 
-# %% ../nbs/04_sgd.ipynb #c2ab28aa
+# %% ../nbs/04_sgd.ipynb #26c95994
 import io, math
 
 import torch
@@ -17,7 +17,7 @@ from IPython.display import display, Image
 
 from .fitting import quad
 
-# %% ../nbs/04_sgd.ipynb #e3abf97d
+# %% ../nbs/04_sgd.ipynb #25126aa2
 def roller_coaster(n:int=20, # number of measurements, one per second
                    seed:int=42 # seed for the noise (and nothing else)
                   ) -> tuple:
@@ -27,7 +27,7 @@ def roller_coaster(n:int=20, # number of measurements, one per second
     speed = torch.randn(n)*3 + 0.75*(time - (n-1)/2)**2 + 1
     return time, speed
 
-# %% ../nbs/04_sgd.ipynb #482a51b7
+# %% ../nbs/04_sgd.ipynb #1c598090
 def quadratic(t:torch.Tensor, # inputs
               params # three parameters `(a, b, c)`
              ) -> torch.Tensor:
@@ -36,7 +36,7 @@ def quadratic(t:torch.Tensor, # inputs
     a, b, c = params
     return quad(a, b, c, t)
 
-# %% ../nbs/04_sgd.ipynb #ace22e7d
+# %% ../nbs/04_sgd.ipynb #f23cf6ef
 def mse(preds:torch.Tensor, # predictions
         targets:torch.Tensor # targets, same shape as `preds`
        ) -> torch.Tensor:
@@ -46,7 +46,7 @@ def mse(preds:torch.Tensor, # predictions
                          "they must match (reshape one of them, e.g. with .view_as).")
     return ((preds - targets)**2).mean()
 
-# %% ../nbs/04_sgd.ipynb #193ff000
+# %% ../nbs/04_sgd.ipynb #0fc1afde
 def show_preds(x:torch.Tensor, # inputs (the horizontal axis)
                y:torch.Tensor, # targets, drawn in blue
                preds:torch.Tensor, # predictions, drawn in red
@@ -62,9 +62,10 @@ def show_preds(x:torch.Tensor, # inputs (the horizontal axis)
     if ylim is not None: ax.set_ylim(ylim)
     if title is not None: ax.set_title(title)
     ax.set_xlabel(xlabel); ax.set_ylabel(ylabel)
+    ax.legend(loc='best', fontsize='small')
     return ax
 
-# %% ../nbs/04_sgd.ipynb #4aa6e44a
+# %% ../nbs/04_sgd.ipynb #c05e29ff
 def apply_step(params:torch.Tensor, # parameters with `requires_grad=True`; updated in place
                loss_fn, # function of `params` returning a scalar loss (it runs the model: steps 2 and 3)
                lr:float, # learning rate
@@ -90,7 +91,7 @@ def train_steps(params:torch.Tensor, # parameters with `requires_grad=True`; upd
         if not math.isfinite(losses[-1]): break
     return losses
 
-# %% ../nbs/04_sgd.ipynb #b0c30c97
+# %% ../nbs/04_sgd.ipynb #747fb801
 def plot_losses(losses:list, # loss history, e.g. from `train_steps`
                 ax=None, # matplotlib axes; a new figure if None
                 title:str|None='Loss during training', # axes title
@@ -104,7 +105,7 @@ def plot_losses(losses:list, # loss history, e.g. from `train_steps`
     ax.set_xlabel('step'); ax.set_ylabel('loss')
     return ax
 
-# %% ../nbs/04_sgd.ipynb #35615530
+# %% ../nbs/04_sgd.ipynb #46a5e1eb
 def _fig_png(fig) -> bytes:
     "Render a matplotlib figure to PNG bytes and close it"
     buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=80, bbox_inches='tight'); plt.close(fig)
