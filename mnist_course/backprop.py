@@ -10,7 +10,7 @@ __all__ = ['ACTIVATIONS', 'COSTS', 'sigmoid', 'sigmoid_prime', 'relu', 'relu_pri
            'finite_difference_grads', 'sgd_momentum_step', 'mlp_accuracy', 'fit_backprop', 'torch_threads',
            'train_backprop_mlp']
 
-# %% ../nbs/08_backpropagation.ipynb #96ea92ed
+# %% ../nbs/08_backpropagation.ipynb #0ae2bbaf
 import math, time
 from contextlib import contextmanager
 
@@ -22,7 +22,7 @@ from fastprogress.fastprogress import master_bar, progress_bar
 from .data import mnist_tensors
 from .losses import softmax, cross_entropy
 
-# %% ../nbs/08_backpropagation.ipynb #7af97ef2
+# %% ../nbs/08_backpropagation.ipynb #12eb1052
 def sigmoid(z:torch.Tensor) -> torch.Tensor:
     "The logistic function 1/(1+exp(-z)), elementwise"
     return 1/(1+torch.exp(-z))
@@ -43,7 +43,7 @@ def relu_prime(z:torch.Tensor) -> torch.Tensor:
 ACTIVATIONS = {'sigmoid': (sigmoid, sigmoid_prime), 'relu': (relu, relu_prime)}
 COSTS = {'quadratic': 'sigmoid', 'cross_entropy': 'softmax'}  # each cost with its output activation
 
-# %% ../nbs/08_backpropagation.ipynb #60b726ff
+# %% ../nbs/08_backpropagation.ipynb #f90e85ce
 def init_mlp(sizes:tuple=(784, 128, 64, 10), # neurons per layer, input first, output last
              act:str='relu', # hidden activation; sets the scale of the random weights
              seed:int=42, # seed for the random weights
@@ -57,7 +57,7 @@ def init_mlp(sizes:tuple=(784, 128, 64, 10), # neurons per layer, input first, o
     return [(torch.randn(n_out, n_in, generator=g, dtype=dtype)*math.sqrt(gain/n_in), torch.zeros(n_out, dtype=dtype))
             for n_in, n_out in zip(sizes[:-1], sizes[1:])]
 
-# %% ../nbs/08_backpropagation.ipynb #b49b8205
+# %% ../nbs/08_backpropagation.ipynb #0474d4c9
 def _check_act_cost(act, cost):
     if act not in ACTIVATIONS: raise ValueError(f"Unknown activation {act!r}. Valid ones are: {', '.join(ACTIVATIONS)}.")
     if cost not in COSTS: raise ValueError(f"Unknown cost {cost!r}. Valid ones are: {', '.join(COSTS)}.")
@@ -84,13 +84,13 @@ def mlp_forward(params:list, # `(W, b)` per layer, from `init_mlp`
         acts.append(hidden(z) if l < len(params) else output(z))
     return zs, acts
 
-# %% ../nbs/08_backpropagation.ipynb #3533b2c0
+# %% ../nbs/08_backpropagation.ipynb #089bb0dc
 def flat_mnist_tensors() -> tuple:
     "Full MNIST as `(train_x [60000,784], train_y, test_x [10000,784], test_y)`, pixels as floats in [0,1]"
     trn_x, trn_y, tst_x, tst_y = mnist_tensors()
     return trn_x.view(len(trn_x), -1).float()/255, trn_y, tst_x.view(len(tst_x), -1).float()/255, tst_y
 
-# %% ../nbs/08_backpropagation.ipynb #afc14fe2
+# %% ../nbs/08_backpropagation.ipynb #a4680f9e
 def one_hot(y:torch.Tensor, # int64 class indices, shape `[n]`
             like:torch.Tensor # output activations `[n, c]`; gives the number of classes and the dtype
            ) -> torch.Tensor:
@@ -109,7 +109,7 @@ def mlp_cost(zs:list, # weighted inputs from `mlp_forward`
     if cost == 'quadratic': return 0.5*((acts[-1] - one_hot(y, acts[-1]))**2).sum(1).mean()
     raise ValueError(f"Unknown cost {cost!r}. Valid ones are: {', '.join(COSTS)}.")
 
-# %% ../nbs/08_backpropagation.ipynb #e708198b
+# %% ../nbs/08_backpropagation.ipynb #b0462b22
 def mlp_backward(params:list, # `(W, b)` per layer
                  zs:list, # weighted inputs kept by `mlp_forward`
                  acts:list, # activations kept by `mlp_forward`
@@ -135,7 +135,7 @@ def mlp_backward(params:list, # `(W, b)` per layer
         if l > 1: delta = (delta @ W) * act_prime(zs[l-2])   # BP2: δ^(l-1) = (W^l)^T δ^l ⊙ σ'(z^(l-1)), as rows
     return grads
 
-# %% ../nbs/08_backpropagation.ipynb #dbbc8a07
+# %% ../nbs/08_backpropagation.ipynb #168f9fbe
 def autograd_grads(params:list, # `(W, b)` per layer
                    x:torch.Tensor, # a batch, one example per row
                    y:torch.Tensor, # int64 class indices
@@ -164,7 +164,7 @@ def max_grad_diff(grads_a:list, # `(dW, db)` per layer
     if len(grads_a) != len(grads_b): raise ValueError(f"Gradient lists differ in length: {len(grads_a)} vs {len(grads_b)}.")
     return max((ga - gb).abs().max().item() for la, lb in zip(grads_a, grads_b) for ga, gb in zip(la, lb))
 
-# %% ../nbs/08_backpropagation.ipynb #65995f7c
+# %% ../nbs/08_backpropagation.ipynb #f7f9a9ac
 def finite_difference_grads(f, # function of no arguments returning the cost; reads the tensors in `params`
                             params:list, # `(W, b)` per layer, float64; each entry is nudged in place and restored
                             eps:float=1e-6 # the nudge
@@ -188,7 +188,7 @@ def finite_difference_grads(f, # function of no arguments returning the cost; re
         grads.append(tuple(layer_grads))
     return grads
 
-# %% ../nbs/08_backpropagation.ipynb #6d0d7e0d
+# %% ../nbs/08_backpropagation.ipynb #4504599d
 def sgd_momentum_step(params:list, # `(W, b)` per layer, updated in place
                       grads:list, # `(dW, db)` per layer
                       velocities:list, # one zero-initialised tensor per parameter, updated in place
@@ -201,7 +201,7 @@ def sgd_momentum_step(params:list, # `(W, b)` per layer, updated in place
             v.mul_(mom).add_(g)
             p.sub_(lr*v)
 
-# %% ../nbs/08_backpropagation.ipynb #9f79c699
+# %% ../nbs/08_backpropagation.ipynb #b7c71833
 def mlp_accuracy(params:list, # `(W, b)` per layer
                  x:torch.Tensor, # examples, one per row
                  y:torch.Tensor, # int64 class indices
@@ -214,7 +214,7 @@ def mlp_accuracy(params:list, # `(W, b)` per layer
                   for i in range(0, len(x), bs))
     return correct / len(x)
 
-# %% ../nbs/08_backpropagation.ipynb #0eb3c3c5
+# %% ../nbs/08_backpropagation.ipynb #95c694ee
 def fit_backprop(params:list, # `(W, b)` per layer, trained in place
                  x:torch.Tensor, # training examples, one per row
                  y:torch.Tensor, # int64 labels
@@ -234,6 +234,7 @@ def fit_backprop(params:list, # `(W, b)` per layer, trained in place
     velocities = [tuple(torch.zeros_like(p) for p in layer) for layer in params]
     losses, valid_accuracy, n = [], [], len(x)
     epoch_iter = master_bar(range(epochs)) if progress else range(epochs)
+    if progress and valid is not None: epoch_iter.write(['epoch', 'mean train loss', 'test accuracy'], table=True)
     with torch.no_grad():
         for epoch in epoch_iter:
             idx = torch.randperm(n, generator=g)
@@ -246,11 +247,11 @@ def fit_backprop(params:list, # `(W, b)` per layer, trained in place
                 sgd_momentum_step(params, mlp_backward(params, zs, acts, yb, act, cost), velocities, lr, mom)
             if valid is not None:
                 valid_accuracy.append(mlp_accuracy(params, *valid, act=act, cost=cost))
-                if progress: epoch_iter.write(f"epoch {epoch+1}: mean train loss {sum(losses[-len(starts):])/len(starts):.4f}, "
-                                              f"test accuracy {valid_accuracy[-1]:.4f}")
+                if progress: epoch_iter.write([str(epoch+1), f"{sum(losses[-len(starts):])/len(starts):.4f}",
+                                               f"{valid_accuracy[-1]:.4f}"], table=True)  # one compact table, a row per epoch
     return dict(losses=losses, valid_accuracy=valid_accuracy)
 
-# %% ../nbs/08_backpropagation.ipynb #dc18de49
+# %% ../nbs/08_backpropagation.ipynb #acb5a7c3
 @contextmanager
 def torch_threads(n:int|None # CPU threads for torch inside the block; None leaves the setting alone
                  ):
