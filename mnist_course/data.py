@@ -206,12 +206,17 @@ def load_digit_folder(folder:Path, # folder of 28x28 greyscale PNGs, e.g. `path/
     x = torch.from_numpy(np.stack([np.array(Image.open(f)) for f in files]))
     return x.float()/255 if scale else x
 
-# %% ../nbs/00_data.ipynb #1c938198
+# %% ../nbs/00_data.ipynb #a4c34377
+def _decode_pngs(files):
+    "Greyscale PNGs as one uint8 tensor `[n, h, w]`, decoded by torchvision from each file's bytes (about twice as fast as PIL)"
+    from torchvision.io import decode_png
+    return torch.stack([decode_png(torch.frombuffer(bytearray(Path(f).read_bytes()), dtype=torch.uint8))[0] for f in files])
+
 def _decode_split(folder):
     "All digits under `folder/<label>/` as (uint8 images, int64 labels) in original MNIST order"
     items = sorted(((int(f.stem), int(d.name), f) for d in Path(folder).iterdir() if d.is_dir() and d.name.isdigit()
                     for f in d.glob('*.png')), key=lambda o: o[0])
-    x = torch.from_numpy(np.stack([np.array(Image.open(f)) for _, _, f in items]))
+    x = _decode_pngs([f for _, _, f in items])
     y = torch.tensor([lbl for _, lbl, _ in items], dtype=torch.int64)
     return x, y
 

@@ -7,7 +7,7 @@ Docs: https://mnist-course.github.io/mnist_course/images_as_numbers.html.md"""
 # %% auto #0
 __all__ = ['pixel_heatmap', 'show_digits']
 
-# %% ../nbs/01_images_as_numbers.ipynb #1006190d
+# %% ../nbs/01_images_as_numbers.ipynb #7b147c58
 import numpy as np
 import pandas as pd
 import torch
@@ -16,7 +16,7 @@ from pandas.io.formats.style import Styler
 
 from .data import get_dataset, image_files, load_digit_folder
 
-# %% ../nbs/01_images_as_numbers.ipynb #a8cbae3e
+# %% ../nbs/01_images_as_numbers.ipynb #dc7a9407
 def pixel_heatmap(img, # a 2-D greyscale image: PIL image, NumPy array or tensor
                   rows:slice=slice(None), # the rows to show, e.g. `slice(4,15)`
                   cols:slice=slice(None), # the columns to show
@@ -31,7 +31,7 @@ def pixel_heatmap(img, # a 2-D greyscale image: PIL image, NumPy array or tensor
     df = pd.DataFrame(a[rows, cols], index=np.arange(a.shape[0])[rows], columns=np.arange(a.shape[1])[cols])
     return df.style.set_properties(**{'font-size': font_size}).background_gradient(cmap, axis=None)
 
-# %% ../nbs/01_images_as_numbers.ipynb #d34c5395
+# %% ../nbs/01_images_as_numbers.ipynb #c381c559
 def show_digits(images, # a stack of images `[n, h, w]` (tensor or array); the first `nrows*ncols` are shown
                 labels=None, # one label per image, shown as its title (numbers, strings, or a tensor)
                 nrows:int=3, # rows in the grid
