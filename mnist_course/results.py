@@ -78,14 +78,14 @@ def format_table(rows:list # dicts from `collect_results`
     fmt = lambda cells: '  '.join(c.rjust(w) if i in (0, 3, 4) else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
     return '\n'.join([fmt(head), '  '.join('-'*w for w in widths)] + [fmt(c) for c in body])
 
-# %% ../nbs/09_results.ipynb #f3d8da20
+# %% ../nbs/09_results.ipynb #79c8a23a
 def run(argv:list|None=None # command-line arguments; `sys.argv[1:]` if None
        ) -> list:
     "Reproduce the course's headline numbers, print them as a table or JSON, and return the rows"
     p = argparse.ArgumentParser(prog='mnist-course-results', description=
         "Retrain every headline model of mnist_course on the CPU (or GPU if present) and report accuracy and training time.")
     p.add_argument('--json', action='store_true', help="print the rows as JSON instead of a table")
-    p.add_argument('--all', action='store_true', help="also train resnet18 on 3s vs 7s (several minutes on a CPU)")
+    p.add_argument('--all', action='store_true', help="also train resnet18 on 3s vs 7s (about 30 s more on 2 CPU cores)")
     args = p.parse_args(argv)
     t0 = time.perf_counter()
     log = lambda s: print(s, file=sys.stderr, flush=True)
