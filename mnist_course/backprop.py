@@ -10,7 +10,7 @@ __all__ = ['ACTIVATIONS', 'COSTS', 'sigmoid', 'sigmoid_prime', 'relu', 'relu_pri
            'finite_difference_grads', 'sgd_momentum_step', 'mlp_accuracy', 'fit_backprop', 'torch_threads',
            'train_backprop_mlp']
 
-# %% ../nbs/08_backpropagation.ipynb #0ae2bbaf
+# %% ../nbs/08_backpropagation.ipynb #543127ba
 import math, time
 from contextlib import contextmanager
 
@@ -20,7 +20,9 @@ from fastcore.imports import IN_NOTEBOOK
 from fastprogress.fastprogress import master_bar, progress_bar
 
 from .data import mnist_tensors
-from .losses import softmax, cross_entropy
+from .losses import softmax, cross_entropy, multiclass_accuracy
+from .fitting import finite_diff_grad
+from .learner import prepare_images
 
 # %% ../nbs/08_backpropagation.ipynb #12eb1052
 def sigmoid(z:torch.Tensor) -> torch.Tensor:
@@ -84,11 +86,11 @@ def mlp_forward(params:list, # `(W, b)` per layer, from `init_mlp`
         acts.append(hidden(z) if l < len(params) else output(z))
     return zs, acts
 
-# %% ../nbs/08_backpropagation.ipynb #089bb0dc
+# %% ../nbs/08_backpropagation.ipynb #f39c3ca6
 def flat_mnist_tensors() -> tuple:
-    "Full MNIST as `(train_x [60000,784], train_y, test_x [10000,784], test_y)`, pixels as floats in [0,1]"
+    "Full MNIST as `(train_x [60000,784], train_y, test_x [10000,784], test_y)`, pixels as floats in [0,1] (lesson 7's `prepare_images`, unstandardised)"
     trn_x, trn_y, tst_x, tst_y = mnist_tensors()
-    return trn_x.view(len(trn_x), -1).float()/255, trn_y, tst_x.view(len(tst_x), -1).float()/255, tst_y
+    return prepare_images(trn_x, normalize=False), trn_y, prepare_images(tst_x, normalize=False), tst_y
 
 # %% ../nbs/08_backpropagation.ipynb #a4680f9e
 def one_hot(y:torch.Tensor, # int64 class indices, shape `[n]`
@@ -164,12 +166,12 @@ def max_grad_diff(grads_a:list, # `(dW, db)` per layer
     if len(grads_a) != len(grads_b): raise ValueError(f"Gradient lists differ in length: {len(grads_a)} vs {len(grads_b)}.")
     return max((ga - gb).abs().max().item() for la, lb in zip(grads_a, grads_b) for ga, gb in zip(la, lb))
 
-# %% ../nbs/08_backpropagation.ipynb #f7f9a9ac
+# %% ../nbs/08_backpropagation.ipynb #2923ab3e
 def finite_difference_grads(f, # function of no arguments returning the cost; reads the tensors in `params`
                             params:list, # `(W, b)` per layer, float64; each entry is nudged in place and restored
                             eps:float=1e-6 # the nudge
                            ) -> list:
-    "Central differences `(f(p+eps) - f(p-eps)) / (2 eps)` for every entry of every tensor in `params`"
+    "Lesson 3's central differences (`finite_diff_grad`) for every entry of every tensor in `params`"
     grads = []
     for layer in params:
         layer_grads = []
@@ -177,14 +179,11 @@ def finite_difference_grads(f, # function of no arguments returning the cost; re
             if p.dtype != torch.float64:
                 raise ValueError(f"finite_difference_grads needs float64 parameters, got {p.dtype}: in float32 rounding "
                                  "error swamps the difference. Use init_mlp(..., dtype=torch.float64) or p.double().")
-            g, flat = torch.zeros_like(p), p.view(-1)
-            for i in range(flat.numel()):
-                old = flat[i].item()
-                flat[i] = old + eps; c_plus = float(f())
-                flat[i] = old - eps; c_minus = float(f())
-                flat[i] = old
-                g.view(-1)[i] = (c_plus - c_minus) / (2*eps)
-            layer_grads.append(g)
+            orig = p.detach().clone()
+            def cost_at(v, p=p): p.copy_(v.view_as(p)); return float(f())  # `f` reads `p`, so nudge it in place
+            try: layer_grads.append(finite_diff_grad(cost_at, orig.flatten(), eps).view_as(p))
+            finally:
+                with torch.no_grad(): p.copy_(orig)
         grads.append(tuple(layer_grads))
     return grads
 
@@ -201,7 +200,7 @@ def sgd_momentum_step(params:list, # `(W, b)` per layer, updated in place
             v.mul_(mom).add_(g)
             p.sub_(lr*v)
 
-# %% ../nbs/08_backpropagation.ipynb #b7c71833
+# %% ../nbs/08_backpropagation.ipynb #edd93762
 def mlp_accuracy(params:list, # `(W, b)` per layer
                  x:torch.Tensor, # examples, one per row
                  y:torch.Tensor, # int64 class indices
@@ -209,10 +208,9 @@ def mlp_accuracy(params:list, # `(W, b)` per layer
                  cost:str='cross_entropy', # output activation follows the cost
                  bs:int=5000 # examples per chunk
                 ) -> float:
-    "Fraction of rows of `x` whose highest output is the label in `y`"
-    correct = sum((mlp_forward(params, x[i:i+bs], act, cost)[1][-1].argmax(1) == y[i:i+bs]).sum().item()
-                  for i in range(0, len(x), bs))
-    return correct / len(x)
+    "Fraction of rows of `x` whose highest output is the label in `y` (lesson 5's `multiclass_accuracy`, computed in chunks)"
+    outs = torch.cat([mlp_forward(params, x[i:i+bs], act, cost)[1][-1] for i in range(0, len(x), bs)])
+    return float(multiclass_accuracy(outs, y))
 
 # %% ../nbs/08_backpropagation.ipynb #95c694ee
 def fit_backprop(params:list, # `(W, b)` per layer, trained in place
