@@ -7,18 +7,17 @@ Docs: https://mnist-course.github.io/mnist_course/backpropagation.html.md"""
 # %% auto #0
 __all__ = ['ACTIVATIONS', 'COSTS', 'sigmoid', 'sigmoid_prime', 'relu', 'relu_prime', 'init_mlp', 'mlp_forward',
            'flat_mnist_tensors', 'one_hot', 'mlp_cost', 'mlp_backward', 'autograd_grads', 'hand_grads', 'max_grad_diff',
-           'finite_difference_grads', 'sgd_momentum_step', 'mlp_accuracy', 'fit_backprop', 'torch_threads',
-           'train_backprop_mlp']
+           'finite_difference_grads', 'sgd_momentum_step', 'mlp_accuracy', 'fit_backprop', 'train_backprop_mlp']
 
 # %% ../nbs/08_backpropagation.ipynb #543127ba
 import math, time
-from contextlib import contextmanager
 
 import torch
 import torch.nn.functional as F
 from fastcore.imports import IN_NOTEBOOK
 from fastprogress.fastprogress import master_bar, progress_bar
 
+from . import torch_threads
 from .data import mnist_tensors
 from .losses import softmax, cross_entropy, multiclass_accuracy
 from .fitting import finite_diff_grad
@@ -250,15 +249,6 @@ def fit_backprop(params:list, # `(W, b)` per layer, trained in place
     return dict(losses=losses, valid_accuracy=valid_accuracy)
 
 # %% ../nbs/08_backpropagation.ipynb #acb5a7c3
-@contextmanager
-def torch_threads(n:int|None # CPU threads for torch inside the block; None leaves the setting alone
-                 ):
-    "Temporarily set `torch.set_num_threads(n)`, restoring the old value afterwards"
-    old = torch.get_num_threads()
-    if n: torch.set_num_threads(n)
-    try: yield
-    finally: torch.set_num_threads(old)
-
 def train_backprop_mlp(hidden:tuple=(128, 64), # sizes of the hidden layers
                        epochs:int=3, # passes over the 60,000 training digits
                        bs:int=128, # batch size

@@ -23,7 +23,9 @@ def index_links():
 
 def sidebar_links(): return re.findall(r'href:\s*(\d\d_\w+\.ipynb)', (NBS/'sidebar.yml').read_text())
 
-def _lessons(links): return [(t, f) for t, f in links if not f.startswith(('00_', '09_'))]
+REFERENCE_PAGES = ('00_core.ipynb', '00_data.ipynb', '10_results.ipynb')  # listed apart from the lessons
+
+def _lessons(links): return [(t, f) for t, f in links if f not in REFERENCE_PAGES]
 
 def test_readme_links_every_notebook():
     linked = {f for _, f in readme_links()}
@@ -41,7 +43,7 @@ def test_readme_and_index_agree():
 def test_sidebar_lists_every_notebook_once():
     side = sidebar_links()
     assert sorted(side) == numbered_notebooks(), f"sidebar.yml lists {side}, nbs/ holds {numbered_notebooks()}"
-    lessons = [f for f in side if not f.startswith(('00_', '09_'))]
+    lessons = [f for f in side if f not in REFERENCE_PAGES]
     assert lessons == sorted(lessons), "sidebar.yml must list the lessons in teaching order"
 
 def test_a_missing_lesson_is_caught():

@@ -1,7 +1,7 @@
 """`mnist-course-results --json` must run headless and reproduce the numbers saved in the notebooks.
 
 The command retrains every headline model (about a minute on 2 CPU cores), with the same exported functions
-the lessons use; nbs/09_results.ipynb shows the same table, saved when the notebooks were last executed."""
+the lessons use; nbs/10_results.ipynb shows the same table, saved when the notebooks were last executed."""
 import json, os, re, shutil, subprocess, sys
 from pathlib import Path
 import pytest
@@ -18,14 +18,14 @@ def cli_rows():
     return json.loads(r.stdout)  # stdout must be pure JSON: progress goes to stderr
 
 def notebook_table():
-    "(model, accuracy) rows of the table printed in nbs/09_results.ipynb's saved outputs"
-    nb = json.loads((ROOT/'nbs'/'09_results.ipynb').read_text())
+    "(model, accuracy) rows of the table printed in nbs/10_results.ipynb's saved outputs"
+    nb = json.loads((ROOT/'nbs'/'10_results.ipynb').read_text())
     for c in nb['cells']:
         if c['cell_type'] == 'code' and c['source'] and ''.join(c['source']).strip() == 'rows = run([])':
             text = ''.join(''.join(o.get('text', '')) for o in c['outputs'] if o.get('name') == 'stdout')
             return [(m.group(1).strip(), float(m.group(2)))
                     for m in re.finditer(r'^\s*\d+\s{2}(.+?)\s{2,}.*?\s(\d\.\d{4})\s+\d+\.\d\d$', text, re.M)]
-    raise AssertionError("nbs/09_results.ipynb has no saved `rows = run([])` output")
+    raise AssertionError("nbs/10_results.ipynb has no saved `rows = run([])` output")
 
 def test_rows_and_keys(cli_rows):
     assert [list(r) for r in cli_rows] == [['lesson', 'model', 'dataset', 'accuracy', 'train_seconds']]*6
