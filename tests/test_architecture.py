@@ -1,0 +1,58 @@
+"""Imports point only downward: a lesson's module may use an earlier lesson's module, never a later one.
+
+Each module of `mnist_course` is exported from one notebook, and the notebook's number says which lesson
+explains it (`00_core` exports the package root, `__init__`). A module that imported a later lesson's
+module would make a reader meet code before the lesson that explains it, and invites import cycles."""
+import ast, json, re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PKG, NBS = ROOT/'mnist_course', ROOT/'nbs'
+
+def module_lessons() -> dict:
+    "`{module name: notebook number}` from each notebook's `#| default_exp`"
+    res = {}
+    for nb in sorted(NBS.glob('[0-9][0-9]_*.ipynb')):
+        for c in json.loads(nb.read_text())['cells']:
+            m = re.match(r'#\|\s*default_exp\s+(\S+)', ''.join(c['source']))
+            if c['cell_type'] == 'code' and m: res[m.group(1)] = int(nb.name[:2])
+    return res
+
+def imported_modules(source:str) -> set:
+    "Modules of `mnist_course` that `source` imports anywhere (top level or inside functions)"
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom):
+            mod = node.module or ''
+            if node.level == 1 and mod: found.add(mod.split('.')[0])
+            elif node.level == 1: found.update(a.name for a in node.names if (PKG/f'{a.name}.py').exists())
+            elif mod.startswith('mnist_course.'): found.add(mod.split('.')[1])
+            elif mod == 'mnist_course': found.update(a.name for a in node.names if (PKG/f'{a.name}.py').exists())
+        elif isinstance(node, ast.Import):
+            found.update(a.name.split('.')[1] for a in node.names if a.name.startswith('mnist_course.'))
+    return found
+
+def upward_imports(lessons:dict|None=None, sources:dict|None=None) -> list:
+    "`(module, its lesson, imported module, that lesson)` for every import of a later lesson's module"
+    lessons = lessons if lessons is not None else module_lessons()
+    sources = sources if sources is not None else {m: (PKG/f'{m}.py').read_text() for m in lessons}
+    return [(m, lessons[m], dep, lessons[dep]) for m, src in sources.items() for dep in sorted(imported_modules(src))
+            if dep in lessons and lessons[dep] > lessons[m]]
+
+def test_every_module_comes_from_a_numbered_notebook():
+    mods = {p.stem for p in PKG.glob('*.py')} - {'_modidx'}
+    assert mods == set(module_lessons()), f"modules {sorted(mods)} vs notebooks' default_exp {sorted(module_lessons())}"
+
+def test_imports_point_only_downward():
+    bad = upward_imports()
+    assert not bad, '\n'.join(f"{m} (lesson {a}) imports {d} (lesson {b})" for m, a, d, b in bad)
+
+def test_the_package_root_imports_no_lesson():
+    assert not imported_modules((PKG/'__init__.py').read_text()) - {'__init__'}
+
+def test_an_upward_import_is_caught():
+    "The check itself can fail: a lesson-2 module that imports lesson 7's module is reported."
+    lessons = {'pixels': 2, 'learner': 7}
+    srcs = {'pixels': "def f():\n    from .learner import mlp\n", 'learner': "from .pixels import mnist_distance\n"}
+    assert upward_imports(lessons, srcs) == [('pixels', 2, 'learner', 7)]
+    assert upward_imports(lessons, {'pixels': "from mnist_course.learner import mlp\n", 'learner': ''}) == [('pixels', 2, 'learner', 7)]
