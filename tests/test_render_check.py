@@ -1,4 +1,4 @@
-"""tools/check_render.py passes a good executed notebook and fails each way of breaking it.
+"""The render check (tools/render_check/, run as tools/check_render.py) passes a good executed notebook and fails each way of breaking it.
 
 A small notebook (a figure, a bare value, an ipywidgets slider) is executed with nbclient so its outputs and
 widget state are saved, then copied with one thing broken per copy. The browser half needs Debian's chromium
@@ -8,10 +8,9 @@ is absent.
 import copy, json, subprocess, sys
 from pathlib import Path
 import pytest
+from tools import render_check as cr
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT/'tools'))
-import check_render as cr
 
 HAVE_CHROMIUM = cr.find_chromium() is not None
 needs_chromium = pytest.mark.skipif(not HAVE_CHROMIUM, reason='chromium is not installed (apt-get install chromium)')
