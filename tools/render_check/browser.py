@@ -54,7 +54,7 @@ class Page:
         self.pw = pw_page            # the Playwright page, for anything not wrapped here
         self._context = context      # closed with the page
         self.console = []            # every console message as (type, text)
-        self._problems, self._images = [], set()
+        self._problems, self._blocked = [], set()   # blocked: network addresses the page asked for
         pw_page.on('console', self._on_console)
         pw_page.on('pageerror', self._on_pageerror)
         pw_page.on('request', self._on_request)
@@ -68,7 +68,7 @@ class Page:
         if m.type not in ('error', 'assert'): return
         url = (m.location or {}).get('url', '')
         if m.text.startswith('Failed to load resource'):   # a file that failed to load (or a blocked request)
-            if url not in self._images: self._add(f'browser error: {m.text[:200]} {url[:200]}'.rstrip())
+            if url not in self._blocked: self._add(f'browser error: {m.text[:200]} {url[:200]}'.rstrip())
         else: self._add(f'JavaScript console.error: {m.text.splitlines()[0][:300] if m.text else ""}')
 
     def _on_pageerror(self, e):
@@ -77,7 +77,8 @@ class Page:
 
     def _on_request(self, r):
         if not NETWORK.match(r.url): return
-        if r.resource_type == 'image': self._images.add(r.url); return   # an image in the prose (a badge)
+        self._blocked.add(r.url)   # reported here, so its "Failed to load resource" console error is not repeated
+        if r.resource_type == 'image': return   # an image in the prose (a badge)
         self._add(f'page requested {r.resource_type} from the network (blocked): {r.url[:200]}')
 
     @property
