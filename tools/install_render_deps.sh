@@ -5,7 +5,7 @@
 # Idempotent: skips what is already there. Run as root (or with sudo) when chromium is missing on Debian.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DEST=render_check/js   # ignored by git (render_check/ in .gitignore)
+DEST=render_check/js   # ignored by git (/render_check/ in .gitignore)
 
 # A browser that really runs. Ubuntu's `chromium` and `chromium-browser` debs are stubs that only ask for the
 # snap, so a name on the PATH is not enough: `--version` must answer like Chrome/Chromium. The same order as
