@@ -1,4 +1,4 @@
-"""tools/check_render.py passes a good executed notebook and fails each way of breaking it.
+"""The render check (tools/render_check/, run as tools/check_render.py) passes a good executed notebook and fails each way of breaking it.
 
 A small notebook (a figure, a bare value, an ipywidgets slider) is executed with nbclient so its outputs and
 widget state are saved, then copied with one thing broken per copy. The browser half needs Debian's chromium
@@ -8,10 +8,9 @@ is absent.
 import copy, json, subprocess, sys
 from pathlib import Path
 import pytest
+from tools import render_check as cr
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT/'tools'))
-import check_render as cr
 
 HAVE_CHROMIUM = cr.find_chromium() is not None
 needs_chromium = pytest.mark.skipif(not HAVE_CHROMIUM, reason='chromium is not installed (apt-get install chromium)')
@@ -198,3 +197,53 @@ def test_long_text_output_is_a_note_not_a_failure(nbs):
                      'data': {'text/plain': [repr([f'/data/train/3/{i}.png' for i in range(2000)])]}}]
     fails, notes = cr.static_checks(nb)
     assert fails == [] and any('a long text output' in n for n in notes), notes
+
+def test_rules_are_pure_functions_in_a_list(nbs):
+    nb = json.loads(nbs['error'].read_text())
+    before = copy.deepcopy(nb)
+    for rule in cr.RULES:
+        found = rule(nb)
+        assert isinstance(found, list) and all(isinstance(f, cr.Finding) for f in found), rule.__name__
+        assert rule(nb) == found and nb == before, f'{rule.__name__} is not pure'
+    assert [f.message for f in cr.rules.error_outputs(nb)] == [
+        "cell 5 (x = 41): error output NameError: name 'y' is not defined"]
+
+def test_unexecuted_notebook_reports_only_that(nbs):
+    fails, notes = _static(nbs['no_outputs']), []
+    assert len(fails) == 1 and 'tools/run_notebooks.sh' in fails[0], fails
+
+DRIVER_PAGE = """<html><body>
+<canvas id="pad" width="200" height="100" style="border:1px solid"></canvas>
+<input id="rate" type="range" min="0" max="100" value="0" style="width:200px">
+<button id="oops" onclick="console.error('clicked oops')">oops</button>
+<script src="missing.js"></script>
+<script>
+const pad = document.getElementById('pad'), g = pad.getContext('2d'); let down = false;
+pad.onmousedown = e => { down = true; g.beginPath(); g.moveTo(e.offsetX, e.offsetY); };
+pad.onmousemove = e => { if (down) { g.lineWidth = 4; g.lineTo(e.offsetX, e.offsetY); g.stroke(); } };
+window.onmouseup = () => { down = false; };
+window.inked = () => g.getImageData(0, 0, 200, 100).data.filter((v, i) => i % 4 == 3 && v > 0).length;
+fetch('https://example.com/data.json').catch(() => { window.fetchFailed = true; });
+</script></body></html>"""
+
+@needs_chromium
+def test_browser_driver(tmp_path):
+    "The driver the widget checks build on: evaluate, mouse drawing, dragging, clicks, problems, screenshots"
+    (tmp_path/'p.html').write_text(DRIVER_PAGE)
+    with cr.Browser() as br, br.open((tmp_path/'p.html').as_uri()) as page:
+        assert page.evaluate('1 + 1') == 2 and page.evaluate('x => x * 3', 5) == 15
+        assert page.evaluate('inked()') == 0
+        page.draw('#pad', [(10, 10), (100, 50), (190, 90)])
+        assert page.evaluate('inked()') > 300
+        page.drag('#rate', dx=60)
+        assert 70 <= int(page.evaluate("document.getElementById('rate').value")) <= 95
+        assert page.poll('!!window.fetchFailed', bool, timeout=5)    # blocked, so the page saw it fail
+        assert sorted(page.problems) == [
+            f'browser error: Failed to load resource: net::ERR_FILE_NOT_FOUND {(tmp_path/"missing.js").as_uri()}',
+            'page requested fetch from the network (blocked): https://example.com/data.json']
+        page.click('#oops')
+        page.wait(0.2)
+        assert page.problems[-1] == 'JavaScript console.error: clicked oops'
+        shot = page.screenshot(tmp_path/'shots'/'p.png')
+    from PIL import Image
+    assert Image.open(shot).size[0] == 1100

@@ -1,17 +1,53 @@
 #!/usr/bin/env bash
-# What tools/check_render.py needs besides Python: Debian's chromium, and local copies of the JavaScript
+# What the render check (tools/check_render.py) needs besides Python: a real Chrome/Chromium (Debian's chromium,
+# installed if missing), and local copies of the JavaScript
 # a converted notebook loads (require.js, the ipywidgets HTML manager, MathJax 2, mermaid), so no page touches a CDN.
-# Idempotent: skips what is already there. Run as root (or with sudo) when chromium is missing.
+# Idempotent: skips what is already there. Run as root (or with sudo) when chromium is missing on Debian.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DEST=render_check/js   # ignored by git (render_check/ in .gitignore)
+DEST=render_check/js   # ignored by git (/render_check/ in .gitignore)
 
-# (check_render.py also accepts chromium-browser or google-chrome, which GitHub's Ubuntu runners have)
-if [ -z "${CHROMIUM:-}" ] && ! command -v chromium chromium-browser google-chrome google-chrome-stable >/dev/null 2>&1; then
-  echo "installing Debian chromium"
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null
+# A browser that really runs. Ubuntu's `chromium` and `chromium-browser` debs are stubs that only ask for the
+# snap, so a name on the PATH is not enough: `--version` must answer like Chrome/Chromium. The same order as
+# find_chromium() in tools/render_check/browser.py: $CHROMIUM, Debian's chromium, Google Chrome (GitHub's
+# Ubuntu runners have it), chromium-browser.
+real_browser() {
+  local exe; exe=$(command -v "$1" 2>/dev/null) || return 1
+  timeout 30 "$exe" --version 2>/dev/null | grep -Eq '(Chromium|Chrome)[^0-9]*[0-9]+\.' && echo "$exe"
+}
+find_browser() {
+  if [ -n "${CHROMIUM:-}" ]; then real_browser "$CHROMIUM"; return; fi
+  for b in /usr/bin/chromium chromium google-chrome google-chrome-stable chromium-browser; do
+    real_browser "$b" && return 0
+  done
+  return 1
+}
+if browser=$(find_browser); then
+  echo "browser: $browser ($(timeout 30 "$browser" --version 2>/dev/null))"
+elif [ -n "${CHROMIUM:-}" ]; then
+  echo "FAIL: CHROMIUM=$CHROMIUM does not run (\`$CHROMIUM --version\` gave no Chrome/Chromium version)" >&2; exit 1
+else
+  ID=""; ID_LIKE=""; [ -f /etc/os-release ] && . /etc/os-release
+  if [ "$ID" = ubuntu ] || [[ " $ID_LIKE " == *" ubuntu "* ]]; then
+    if [ "${GITHUB_ACTIONS:-}" = true ]; then
+      # only on GitHub's runners, where downloads work: Playwright's own Chromium (render_check finds it)
+      echo "no Chrome/Chromium on this Ubuntu runner: installing Playwright's Chromium"
+      python -m playwright install --with-deps chromium
+    else
+      echo "FAIL: no working Chrome or Chromium. On Ubuntu the chromium package is only a stub for the snap:" \
+           "install Google Chrome (google-chrome-stable .deb) or the chromium snap, or set CHROMIUM=/path/to/chrome" >&2
+      exit 1
+    fi
+  elif [ "$ID" = debian ] || [[ " $ID_LIKE " == *" debian "* ]]; then
+    echo "installing Debian chromium"
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null
+    browser=$(find_browser) || { echo "FAIL: chromium was installed but does not run" >&2; exit 1; }
+    echo "browser: $browser"
+  else
+    echo "FAIL: no working Chrome or Chromium; install one, or set CHROMIUM=/path/to/chrome" >&2; exit 1
+  fi
 fi
 
 # Pinned so the check renders the same way every run. html-manager 1.x is the one for ipywidgets 8.
