@@ -19,15 +19,15 @@ import matplotlib.pyplot as plt
 # %% ../nbs/03_fitting_a_function.ipynb #82976a77
 def plot_function(f, # function of a tensor `x`, e.g. `lambda x: x**2`
                   title:str|None=None, # figure title
-                  min:float=-2.1, # smallest x to plot
-                  max:float=2.1, # largest x to plot
+                  lo:float=-2.1, # smallest x to plot
+                  hi:float=2.1, # largest x to plot
                   color:str='r', # matplotlib colour of the line
                   ylim:tuple|None=None, # y-axis limits, e.g. `(-3, 12)`; automatic if None
                   ax=None, # matplotlib axes to draw on; the current axes if None
                  ):
-    "Plot `f(x)` for 100 values of `x` from `min` to `max`; return the axes"
+    "Plot `f(x)` for 100 values of `x` from `lo` to `hi`; return the axes"
     if ax is None: ax = plt.gca()
-    x = torch.linspace(min, max, 100)[:,None]
+    x = torch.linspace(lo, hi, 100)[:,None]
     with torch.no_grad(): ax.plot(x.flatten(), torch.as_tensor(f(x)).flatten(), color)
     if ylim is not None: ax.set_ylim(ylim)
     if title is not None: ax.set_title(title)

@@ -113,6 +113,8 @@ def _fig_png(fig) -> bytes:
 
 def _fmt_loss(l): return f"{l:,.0f}" if math.isfinite(l) and abs(l) < 1e7 else f"{l:.3g}"
 
+def _steps(n:int) -> str: return f"{n} step" if n == 1 else f"{n} steps"
+
 class SGDStepper:
     "An interactive widget: pick a learning rate, press buttons to take 1 or 10 steps of gradient descent, see the fit and the loss"
     def __init__(self, x:torch.Tensor, y:torch.Tensor, # inputs and targets
@@ -158,7 +160,7 @@ class SGDStepper:
         fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(10, 3.2))
         with torch.no_grad(): preds = self.model(self.x, self.params)
         show_preds(self.x, self.y, preds, ax=ax0, ylim=self.ylim,
-                   title=f"after {len(self.losses)-1} steps at lr={self.lr.value:.1e}: loss {_fmt_loss(self.losses[-1])}")
+                   title=f"after {_steps(len(self.losses)-1)} at lr={self.lr.value:.1e}: loss {_fmt_loss(self.losses[-1])}")
         plot_losses(self.losses, ax=ax1, title='loss history')
         ax1.set_xlim(-0.5, max(10, len(self.losses)-1) + 0.5)
         return fig
