@@ -117,8 +117,8 @@ def _error_hint(e:Exception, extra:dict|None=None) -> str:
     msg = str(e)
     return next((h for k, h in {**(extra or {}), **ERROR_HINTS}.items() if k in msg), '')
 
-# %% ../nbs/11_exercises.ipynb #9a36f26e
-def _todo(name): return Feedback('todo', f"✏️ {name}: not attempted yet. Replace the `raise NotImplementedError` (or the `...`) in the cell above with your answer, run it, then run this cell again.")
+# %% ../nbs/11_exercises.ipynb #f2181139
+def _todo(name, stub='`raise NotImplementedError`'): return Feedback('todo', f"✏️ {name}: not attempted yet. Replace the {stub} in the cell above with your answer, run it, then run this cell again.")
 def _right(name, why): return Feedback('correct', f"✅ {name}: correct! {why}".strip())
 def _known(name, m): return Feedback('mistake', f"💡 {name}: not yet. {m.hint}", m.label)
 
@@ -132,7 +132,7 @@ def check_function(fn, # the learner's function, or `...` while not attempted
                    errors:dict|None=None # extra `{phrase in an error message: hint}` for this exercise
                   ) -> Feedback:
     "Run `fn` and `reference` on every case: is `fn` right, not attempted, a known mistake, or where does it go wrong?"
-    if fn is ...: return _todo(name)
+    if fn is ...: return _todo(name, '`...`')
     if not callable(fn): return Feedback('wrong', f"❌ {name}: expected a function, got {_show(fn)}. Define it with `def` and pass its name, without calling it.")
     got = [_attempt(run, fn) for _, run in cases]
     if any(not ok and isinstance(r, NotImplementedError) for ok, r in got): return _todo(name)
@@ -144,7 +144,7 @@ def check_function(fn, # the learner's function, or `...` while not attempted
         if not ok: return Feedback('error', f"❌ {name}: on {desc}, your code raised {type(r).__name__}: {str(r).rstrip('.')}. {_error_hint(r, errors)}".strip())
         if d := _differs(e, r, dtype): return Feedback('wrong', f"❌ {name}: not right yet. On {desc}: {d}.")
 
-# %% ../nbs/11_exercises.ipynb #2d578741
+# %% ../nbs/11_exercises.ipynb #bdfbac32
 def check_value(answer, # the learner's answer, or `...` while not attempted
                 expected, # the right answer, in normalised form
                 mistakes:list=(), # `Mistake`s whose `variant` is a wrong answer, in normalised form
@@ -154,7 +154,7 @@ def check_value(answer, # the learner's answer, or `...` while not attempted
                 nudge:str='' # a hint for an answer that is wrong in an unknown way; never the answer itself
                ) -> Feedback:
     "Compare a quick answer with the right one and the known wrong ones"
-    if answer is ...: return _todo(name)
+    if answer is ...: return _todo(name, '`...`')
     try: a = normalize(answer) if normalize else answer
     except Exception as e: return Feedback('wrong', f"❌ {name}: couldn't read {_show(answer)} as an answer ({type(e).__name__}: {e}). {nudge}".strip())
     if _differs(expected, a) is None: return _right(name, why)
