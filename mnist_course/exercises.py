@@ -309,7 +309,7 @@ exercise('rmse_distance', 2, "the root mean squared difference of images, one pe
 # %% ../nbs/11_exercises.ipynb #de10aec4
 exercise('accuracy', 2, "`accuracy(preds, targets)`: the fraction of predictions that are right",
     "Accuracy is the number people read, so it has to be a plain fraction of the items, computed the same way everywhere.",
-    reference=pixels.accuracy,
+    reference=pixels.label_accuracy,
     cases=[call('preds [1,2,3,4] and targets [1,2,0,4]', torch.tensor([1, 2, 3, 4]), torch.tensor([1, 2, 0, 4])),
            call('50 random labels 0-9 against 50 others', _randint(10, 50, seed=11), _randint(10, 50, seed=12)),
            call('three predictions, all wrong', torch.tensor([1, 1, 1]), torch.tensor([0, 2, 3]))],
