@@ -91,20 +91,22 @@ def _check_class_targets(scores, targets, fn):
 
 def nll(log_probs:torch.Tensor, # log-probabilities, shape `[n, c]`
         targets:torch.Tensor, # int64 class indices, shape `[n]`
-        reduction:str='mean' # 'mean', 'sum' or 'none' (one loss per item)
+        reduction:str='mean', # 'mean', 'sum' or 'none' (one loss per item)
+        check:bool=True # check shapes, dtype and class range of `targets`; `False` skips that (for a loop that checked once)
        ) -> torch.Tensor:
     "Negative log likelihood: minus each row's log-probability of its target class"
-    _check_class_targets(log_probs, targets, 'nll')
+    if check: _check_class_targets(log_probs, targets, 'nll')
     return _reduce(-log_probs[torch.arange(len(targets)), targets], reduction, 'nll')
 
 # %% ../nbs/05_loss_functions.ipynb #d8cc3cb0
 def cross_entropy(logits:torch.Tensor, # raw model outputs, shape `[n, c]`
                   targets:torch.Tensor, # int64 class indices, shape `[n]`
-                  reduction:str='mean' # 'mean', 'sum' or 'none' (one loss per item)
+                  reduction:str='mean', # 'mean', 'sum' or 'none' (one loss per item)
+                  check:bool=True # check shapes, dtype and class range of `targets`; `False` skips that (for a loop that checked once)
                  ) -> torch.Tensor:
     "Cross-entropy loss: `nll(log_softmax(logits), targets)`"
-    _check_class_targets(logits, targets, 'cross_entropy')
-    return nll(log_softmax(logits), targets, reduction=reduction)
+    if check: _check_class_targets(logits, targets, 'cross_entropy')
+    return nll(log_softmax(logits), targets, reduction=reduction, check=False)
 
 # %% ../nbs/05_loss_functions.ipynb #e871148f
 def multiclass_accuracy(logits:torch.Tensor, # raw model outputs (or probabilities), shape `[n, c]`
