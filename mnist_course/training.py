@@ -29,6 +29,7 @@ with warnings.catch_warnings():
     from fastai.vision.learner import vision_learner
     from torchvision.models import resnet18
 
+from . import timed_result
 from .data import get_dataset, load_digit_folder
 from .losses import mnist_loss, binary_accuracy, multiclass_accuracy
 
@@ -139,21 +140,35 @@ def dataloaders_3v7(bs:int=256, # batch size
     return DataLoaders(DataLoader(list(zip(trn_x, trn_y)), batch_size=bs, shuffle=True),
                        DataLoader(list(zip(val_x, val_y)), batch_size=bs))
 
-def _fit_timed(learn, fit, progress):
-    "Run `fit()` (with or without fastai's progress bar and table); return the seconds it took"
-    with ExitStack() as stack:
-        if not progress: stack.enter_context(learn.no_bar()); stack.enter_context(learn.no_logging())
-        t0 = time.perf_counter(); fit(); return time.perf_counter() - t0
-
 def _predict(model, x, bs=1024):
     "The model's outputs on `x`, in eval mode and without gradients, in batches of `bs`"
     model.eval()
     with torch.no_grad(): return torch.cat([model(x[i:i+bs]) for i in range(0, len(x), bs)])
 
-def _result(acc, secs, learn, keep_learner):
-    res = dict(accuracy=float(acc), train_seconds=float(secs))
-    if keep_learner: res['learn'] = learn
-    return res
+def _train_3v7(make_learner, # `make_learner(dls)` -> a fastai `Learner`; it builds the model, after the seed is set
+               fit, # `fit(learn)` trains it, e.g. `lambda learn: learn.fit(10, lr=1.)`
+               seed:int, # seeds Python, NumPy and PyTorch (`set_seed(seed, reproducible=True)`)
+               progress:bool, # show fastai's progress bar and table
+               keep_learner:bool, # also return the `Learner` under `'learn'`
+               bs:int=256, # batch size
+               images:bool=False # `[n,1,28,28]` images and two-class outputs (CNNs) instead of `[n,784]` rows and one logit
+              ) -> dict:
+    "What every 3-vs-7 headline does: seed, build the learner, train it (timed), and measure accuracy on the whole validation set"
+    set_seed(seed, reproducible=True)
+    learn = make_learner(dataloaders_3v7(bs, images=images))
+    def train():
+        with ExitStack() as stack:
+            if not progress: stack.enter_context(learn.no_bar()); stack.enter_context(learn.no_logging())
+            fit(learn)
+        return learn
+    _, _, val_x, val_y = load_3v7()
+    if images: acc = lambda l: multiclass_accuracy(_predict(l.model, val_x.view(-1, 1, 28, 28)), val_y.view(-1))
+    else:      acc = lambda l: binary_accuracy(_predict(l.model, val_x), val_y)
+    return timed_result(train, acc, keep='learn' if keep_learner else None)
+
+def _sgd_learner(model_fn):
+    "A `make_learner` for `_train_3v7`: `model_fn()` trained with fastai's `SGD` on `mnist_loss`, watching `batch_accuracy`"
+    return lambda dls: Learner(dls, model_fn(), opt_func=SGD, loss_func=mnist_loss, metrics=batch_accuracy)
 
 def train_linear_3v7(epochs:int=10, # passes over the training set
                      lr:float=1., # learning rate for fastai's `SGD`
@@ -162,16 +177,12 @@ def train_linear_3v7(epochs:int=10, # passes over the training set
                      keep_learner:bool=False # also return the `Learner` under `'learn'`
                     ) -> dict:
     "Train `nn.Linear(784,1)` with `mnist_loss` on 3 vs 7; return the validation accuracy and training time"
-    set_seed(seed, reproducible=True)
-    learn = Learner(dataloaders_3v7(), nn.Linear(28*28, 1), opt_func=SGD, loss_func=mnist_loss, metrics=batch_accuracy)
-    secs = _fit_timed(learn, lambda: learn.fit(epochs, lr=lr), progress)
-    _, _, val_x, val_y = load_3v7()
-    return _result(binary_accuracy(_predict(learn.model, val_x), val_y), secs, learn, keep_learner)
+    return _train_3v7(_sgd_learner(lambda: nn.Linear(28*28, 1)), lambda learn: learn.fit(epochs, lr=lr), seed, progress, keep_learner)
 
 # %% ../nbs/06_linear_model_and_simple_net.ipynb #7a2db83b
 def simple_net_model(n_hidden:int=30 # hidden units
                     ) -> nn.Module:
-    "`nn.Sequential(nn.Linear(784, n_hidden), nn.ReLU(), nn.Linear(n_hidden, 1))`"
+    "fastbook's net: `nn.Sequential(nn.Linear(784, n_hidden), nn.ReLU(), nn.Linear(n_hidden, 1))`, one logit for 3 vs 7"
     return nn.Sequential(nn.Linear(28*28, n_hidden), nn.ReLU(), nn.Linear(n_hidden, 1))
 
 def train_simple_net_3v7(epochs:int=40, # passes over the training set
@@ -181,11 +192,7 @@ def train_simple_net_3v7(epochs:int=40, # passes over the training set
                          keep_learner:bool=False # also return the `Learner` under `'learn'`
                         ) -> dict:
     "Train a 784-30-1 ReLU net with `mnist_loss` on 3 vs 7; return the validation accuracy and training time"
-    set_seed(seed, reproducible=True)
-    learn = Learner(dataloaders_3v7(), simple_net_model(), opt_func=SGD, loss_func=mnist_loss, metrics=batch_accuracy)
-    secs = _fit_timed(learn, lambda: learn.fit(epochs, lr), progress)
-    _, _, val_x, val_y = load_3v7()
-    return _result(binary_accuracy(_predict(learn.model, val_x), val_y), secs, learn, keep_learner)
+    return _train_3v7(_sgd_learner(simple_net_model), lambda learn: learn.fit(epochs, lr), seed, progress, keep_learner)
 
 # %% ../nbs/06_linear_model_and_simple_net.ipynb #6af8c523
 def train_resnet18_3v7(epochs:int=1, # passes over the training set
@@ -196,9 +203,5 @@ def train_resnet18_3v7(epochs:int=1, # passes over the training set
                        keep_learner:bool=False # also return the `Learner` under `'learn'`
                       ) -> dict:
     "Train a randomly initialised resnet18 (`vision_learner`, `fit_one_cycle`) on 3 vs 7; return accuracy and training time"
-    set_seed(seed, reproducible=True)
-    learn = vision_learner(dataloaders_3v7(bs, images=True), resnet18, pretrained=False, n_in=1, n_out=2,
-                           loss_func=F.cross_entropy, metrics=accuracy)
-    secs = _fit_timed(learn, lambda: learn.fit_one_cycle(epochs, lr), progress)
-    _, _, val_x, val_y = load_3v7()
-    return _result(multiclass_accuracy(_predict(learn.model, val_x.view(-1, 1, 28, 28)), val_y.view(-1)), secs, learn, keep_learner)
+    make = lambda dls: vision_learner(dls, resnet18, pretrained=False, n_in=1, n_out=2, loss_func=F.cross_entropy, metrics=accuracy)
+    return _train_3v7(make, lambda learn: learn.fit_one_cycle(epochs, lr), seed, progress, keep_learner, bs=bs, images=True)
