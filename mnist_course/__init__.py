@@ -17,21 +17,21 @@ os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')  # read once, when torch loa
 import time, warnings
 from contextlib import contextmanager
 
-import torch
-
 # %% ../nbs/00_core.ipynb #194d4f8e
 @contextmanager
 def torch_threads(n:int|None # CPU threads for torch inside the block; None leaves the setting alone
                  ):
     "Temporarily set `torch.set_num_threads(n)`, restoring the old value afterwards"
+    import torch
     old = torch.get_num_threads()
     if n: torch.set_num_threads(n)
     try: yield
     finally: torch.set_num_threads(old)
 
 # %% ../nbs/00_core.ipynb #db1a6917
-def default_device() -> torch.device:
+def default_device() -> 'torch.device':
     "`cuda` if an NVIDIA GPU is available, else `mps` on an Apple GPU, else `cpu`"
+    import torch
     if torch.cuda.is_available(): return torch.device('cuda')
     mps = getattr(torch.backends, 'mps', None)
     if mps is not None and mps.is_available(): return torch.device('mps')

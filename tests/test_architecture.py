@@ -2,8 +2,12 @@
 
 Each module of `mnist_course` is exported from one notebook, and the notebook's number says which lesson
 explains it (`00_core` exports the package root, `__init__`). A module that imported a later lesson's
-module would make a reader meet code before the lesson that explains it, and invites import cycles."""
-import ast, json, re
+module would make a reader meet code before the lesson that explains it, and invites import cycles.
+A reference notebook without a number (nbs/docs_hooks.ipynb, the website build's hook) counts as level 0: it may
+import only the package root, like the lowest lesson.
+
+The website build's hook module must also load without PyTorch, so a docs build does not pay for it."""
+import ast, json, re, subprocess, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -12,10 +16,10 @@ PKG, NBS = ROOT/'mnist_course', ROOT/'nbs'
 def module_lessons() -> dict:
     "`{module name: notebook number}` from each notebook's `#| default_exp`"
     res = {}
-    for nb in sorted(NBS.glob('[0-9][0-9]_*.ipynb')):
+    for nb in sorted(NBS.glob('*.ipynb')):
         for c in json.loads(nb.read_text())['cells']:
             m = re.match(r'#\|\s*default_exp\s+(\S+)', ''.join(c['source']))
-            if c['cell_type'] == 'code' and m: res[m.group(1)] = int(nb.name[:2])
+            if c['cell_type'] == 'code' and m: res[m.group(1)] = int(nb.name[:2]) if nb.name[:2].isdigit() else 0
     return res
 
 def imported_modules(source:str) -> set:
@@ -39,7 +43,7 @@ def upward_imports(lessons:dict|None=None, sources:dict|None=None) -> list:
     return [(m, lessons[m], dep, lessons[dep]) for m, src in sources.items() for dep in sorted(imported_modules(src))
             if dep in lessons and lessons[dep] > lessons[m]]
 
-def test_every_module_comes_from_a_numbered_notebook():
+def test_every_module_comes_from_a_notebook():
     mods = {p.stem for p in PKG.glob('*.py')} - {'_modidx'}
     assert mods == set(module_lessons()), f"modules {sorted(mods)} vs notebooks' default_exp {sorted(module_lessons())}"
 
@@ -56,3 +60,22 @@ def test_an_upward_import_is_caught():
     srcs = {'pixels': "def f():\n    from .learner import mlp\n", 'learner': "from .pixels import mnist_distance\n"}
     assert upward_imports(lessons, srcs) == [('pixels', 2, 'learner', 7)]
     assert upward_imports(lessons, {'pixels': "from mnist_course.learner import mlp\n", 'learner': ''}) == [('pixels', 2, 'learner', 7)]
+
+def modules_loaded_by(stmt:str) -> set:
+    "Top-level names in `sys.modules` after running `stmt` in a fresh Python process (from the repository root)"
+    r = subprocess.run([sys.executable, '-c', f"import sys; {stmt}; print(' '.join(sorted(sys.modules)))"],
+                       capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    return {m.split('.')[0] for m in r.stdout.split()}
+
+def test_docs_hook_loads_without_torch():
+    "nbdev's doc_procs imports the hook for every docs build: it (and the package root it runs) must not load torch"
+    cfg = (ROOT/'pyproject.toml').read_text()
+    hook = re.search(r'^doc_procs\s*=\s*"([\w.]+):(\w+)"', cfg, re.M)
+    assert hook, "pyproject.toml's [tool.nbdev] names no doc_procs hook"
+    mod, fn = hook.groups()
+    assert 'torch' not in modules_loaded_by(f"from {mod} import {fn}"), f"importing {mod} loads torch"
+
+def test_torch_import_is_detected():
+    "The check itself can fail: a module that does import torch (the results command) is caught"
+    assert 'torch' in modules_loaded_by("import mnist_course.results")
