@@ -259,15 +259,16 @@ def train_backprop_mlp(hidden:tuple=(256, 128), # sizes of the hidden layers
     _check_act_cost(act, cost)
     x, y, tst_x, tst_y = mnist_data(normalize=False)
     trn, val = stratified_split(y, n_valid, seed=42)
+    trn_x, trn_y, val_x, val_y = x[trn], y[trn], x[val], y[val]
     sizes = (x.shape[1], *hidden, 10)
     if progress is None: progress = IN_NOTEBOOK
     with torch_threads(num_threads):
         params = init_mlp(sizes, act=act, seed=seed)
-        res = timed_result(lambda: fit_backprop(params, x[trn], y[trn], epochs=epochs, bs=bs, lr=lr, mom=mom, act=act,
-                                                cost=cost, seed=seed, valid=(x[val], y[val]), progress=progress),
+        res = timed_result(lambda: fit_backprop(params, trn_x, trn_y, epochs=epochs, bs=bs, lr=lr, mom=mom, act=act,
+                                                cost=cost, seed=seed, valid=(val_x, val_y), progress=progress),
                            lambda hist: mlp_accuracy(params, tst_x, tst_y, act=act, cost=cost), keep='history',
                            model=f"backprop-mlp {'-'.join(map(str, sizes))} {act}/{COSTS[cost]}+{cost}", dataset='mnist test',
-                           split=f"trained on {len(trn):,} MNIST training images, validated on {len(val):,}, tested on {len(tst_y):,}",
+                           split=f"trained on {len(trn_y):,} MNIST training images, validated on {len(val_y):,}, tested on {len(tst_y):,}",
                            epochs=epochs)
     res.update(res.pop('history'), params=params)
     return res
