@@ -677,7 +677,7 @@ exercise('hidden_delta', 8, "BP2 for a ReLU layer: δ^l from δ^(l+1), W^(l+1) a
     reference=_bp2(backprop.relu_prime),
     cases=[call('delta [5,3], a square W [3,3] and z [5,3]', _randn(5, 3, seed=98), _randn(3, 3, seed=99), _randn(5, 3, seed=100)),
            call('delta [5,3], W [3,4] and z [5,4]', _randn(5, 3, seed=101), _randn(3, 4, seed=102), _randn(5, 4, seed=103))],
-    mistakes=[Mistake("forgot σ'(z)", _bp2(lambda z: 1.), "Multiply by the activation's derivative at z^l, `relu_prime(z)` = `(z > 0)`: the error only flows back through neurons that were on."),
+    mistakes=[Mistake("forgot f'(z)", _bp2(lambda z: 1.), "Multiply by the activation's derivative at z^l, `relu_prime(z)` = `(z > 0)`: the error only flows back through neurons that were on."),
               Mistake('transposed W', _bp2(backprop.relu_prime, transpose=True), "With examples as rows, (W^(l+1))ᵀ δ becomes `delta @ W`, no `.T`: the transpose is already in the row layout."),
               Mistake('used relu(z), not its derivative', _bp2(backprop.relu), "Multiply by the *derivative* of the ReLU, `(z > 0)`, not by `relu(z)` itself."),
               Mistake("used the sigmoid's derivative", _bp2(backprop.sigmoid_prime), "These hidden layers are ReLUs: their derivative is `(z > 0)`, not σ(z)(1-σ(z)).")])
