@@ -9,7 +9,7 @@ __all__ = ['MNIST_MEAN', 'MNIST_STD', 'prepare_images', 'mnist_data', 'stratifie
            'one_cycle_schedule', 'cross_entropy_unchecked', 'check_xy', 'check_targets', 'fast_bf16', 'MNISTLearner',
            'random_shift', 'train_mlp', 'train_best_mlp', 'train_strong_mlp', 'confusion_matrix']
 
-# %% ../nbs/07_full_mnist.ipynb #598e86e2
+# %% ../nbs/07_full_mnist.ipynb #2d49b9cf
 import math, time
 from functools import partial, lru_cache
 
@@ -23,7 +23,7 @@ from . import default_device, timed_result, check_choice
 from .data import mnist_tensors
 from .losses import cross_entropy, log_softmax, multiclass_accuracy, softmax
 
-# %% ../nbs/07_full_mnist.ipynb #56c8bf41
+# %% ../nbs/07_full_mnist.ipynb #36c4237f
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # mean and standard deviation of all training pixels, after dividing by 255
 
 def prepare_images(x:torch.Tensor, # uint8 images `[n, 28, 28]`, or one image `[28, 28]`, as `mnist_tensors` gives them
@@ -39,7 +39,7 @@ def prepare_images(x:torch.Tensor, # uint8 images `[n, 28, 28]`, or one image `[
     x = x.float().div(255).flatten(-2)
     return (x - MNIST_MEAN) / MNIST_STD if normalize else x
 
-# %% ../nbs/07_full_mnist.ipynb #92f1239a
+# %% ../nbs/07_full_mnist.ipynb #131ed19e
 @lru_cache(maxsize=2)
 def mnist_data(normalize:bool=True # standardise the pixels (else only scale them to [0, 1])
               ) -> tuple:
@@ -47,7 +47,7 @@ def mnist_data(normalize:bool=True # standardise the pixels (else only scale the
     trn_x, trn_y, tst_x, tst_y = mnist_tensors()
     return prepare_images(trn_x, normalize), trn_y, prepare_images(tst_x, normalize), tst_y
 
-# %% ../nbs/07_full_mnist.ipynb #7e04974f
+# %% ../nbs/07_full_mnist.ipynb #d528ab02
 def stratified_split(y:torch.Tensor, # int64 labels `[n]`
                      n_valid:int, # how many items go to the validation part
                      seed:int=42 # seed for the random choice
@@ -64,7 +64,7 @@ def stratified_split(y:torch.Tensor, # int64 labels `[n]`
     mask = torch.ones(len(y), dtype=torch.bool); mask[valid] = False
     return mask.nonzero().view(-1), valid.sort().values
 
-# %% ../nbs/07_full_mnist.ipynb #b5ca1085
+# %% ../nbs/07_full_mnist.ipynb #f562f25a
 @lru_cache(maxsize=2)
 def mnist_splits(n_valid:int=10_000, # training images held out for validation
                  seed:int=42, # seed for the split
@@ -74,7 +74,7 @@ def mnist_splits(n_valid:int=10_000, # training images held out for validation
     trn_idx, val_idx = stratified_split(trn_y, n_valid, seed)
     return trn_x[trn_idx], trn_y[trn_idx], trn_x[val_idx], trn_y[val_idx], tst_x, tst_y
 
-# %% ../nbs/07_full_mnist.ipynb #4b7c8829
+# %% ../nbs/07_full_mnist.ipynb #340ed8cf
 def index_batches(n:int, # number of items
                   bs:int, # batch size; the last batch may be smaller
                   shuffle:bool=True, # a new random order (else 0, 1, 2, ...)
@@ -85,7 +85,7 @@ def index_batches(n:int, # number of items
     idx = torch.randperm(n, generator=generator) if shuffle else torch.arange(n)
     return list(idx.split(bs))
 
-# %% ../nbs/07_full_mnist.ipynb #2058c444
+# %% ../nbs/07_full_mnist.ipynb #a769f00a
 def mlp(n_hidden:int=30, # units in the hidden layer
         seed:int|None=None, # seed for the initial weights (None: use the global generator)
         n_in:int=28*28, # inputs per item
@@ -97,7 +97,7 @@ def mlp(n_hidden:int=30, # units in the hidden layer
         torch.manual_seed(seed)
         return mlp(n_hidden, None, n_in, n_out)
 
-# %% ../nbs/07_full_mnist.ipynb #61c12ba5
+# %% ../nbs/07_full_mnist.ipynb #6280ddb2
 def _cos(start, end, pct): return end + (start - end) / 2 * (math.cos(math.pi * pct) + 1)
 
 def one_cycle_schedule(step:int, # this step, from 0 to `total-1`
@@ -118,14 +118,14 @@ def one_cycle_schedule(step:int, # this step, from 0 to `total-1`
     p = (step - peak) / (total - 1 - peak)
     return _cos(lr_max, lr0 / final_div, p), _cos(moms[1], moms[0], p)
 
-# %% ../nbs/07_full_mnist.ipynb #76291ba3
+# %% ../nbs/07_full_mnist.ipynb #a655b37f
 def cross_entropy_unchecked(logits:torch.Tensor, # raw model outputs `[n, c]` (bfloat16 is fine: they are cast to float32 first)
                             targets:torch.Tensor # int64 class indices `[n]`, already checked to lie in `[0, c)`
                            ) -> torch.Tensor:
     "Lesson 5's `cross_entropy`, `nll(log_softmax(logits), targets)`, without checking the targets on every call"
     return -log_softmax(logits.float()).gather(1, targets[:, None]).mean()
 
-# %% ../nbs/07_full_mnist.ipynb #f21d3e9e
+# %% ../nbs/07_full_mnist.ipynb #366c28fc
 def _first_layer(model):
     "The first `nn.Linear` or `nn.Conv2d` of `model` (what decides the input shape), or None"
     return next((m for m in model.modules() if isinstance(m, (nn.Linear, nn.Conv2d))), None)
@@ -188,7 +188,7 @@ def fast_bf16(device:str='cpu' # a device type: 'cpu', 'cuda' or 'mps'
     except OSError: return False   # not Linux: we can't tell, so we stay with float32
     return 'avx512_bf16' in flags or 'amx_bf16' in flags
 
-# %% ../nbs/07_full_mnist.ipynb #893cfbcd
+# %% ../nbs/07_full_mnist.ipynb #61070345
 class _NoBar:
     "Stands in for fastprogress's bars when `progress=False`: iterates plainly and writes nothing"
     def __init__(self, it): self.it = it
@@ -211,7 +211,7 @@ def _set_hypers(opt, lr, mom=None):
 
 def _name(f): return getattr(f, '__name__', None) or getattr(getattr(f, 'func', None), '__name__', type(f).__name__)
 
-# %% ../nbs/07_full_mnist.ipynb #359d16fa
+# %% ../nbs/07_full_mnist.ipynb #c9a3fe9e
 class MNISTLearner:
     "Train `model` on in-memory tensors through shuffled index batches; print a table per epoch, keep a history, predict"
     def __init__(self,
@@ -263,7 +263,7 @@ class MNISTLearner:
         preds, y = self.get_preds(), self.val_y.cpu()
         return {'valid_loss': float(self.train_loss(preds, y)), **{_name(m): float(m(preds, y)) for m in self.metrics}}
 
-# %% ../nbs/07_full_mnist.ipynb #403a7fd9
+# %% ../nbs/07_full_mnist.ipynb #6d90db5f
 @patch
 def _train_epoch(self:MNISTLearner, batches, sched=None):
     "One pass over `batches` of training indices; return the mean training loss"
@@ -285,7 +285,7 @@ def _train_epoch(self:MNISTLearner, batches, sched=None):
     self.losses += losses
     return sum(l * n for l, n in zip(losses, sizes)) / sum(sizes)
 
-# %% ../nbs/07_full_mnist.ipynb #dba10934
+# %% ../nbs/07_full_mnist.ipynb #a0f9d08c
 @patch
 def _one_cycle(self:MNISTLearner, epochs, lr, **kwargs):
     "A function from step to `(lr, momentum)` following `one_cycle_schedule` (momentum None if the optimiser has none)"
@@ -322,7 +322,7 @@ def fit(self:MNISTLearner,
         mb.write([str(row['epoch'])] + [f'{row[k]:.4f}' for k in names[1:-1]] + [f"{row['time']:.2f}s"], table=True)
     self.train_seconds = time.perf_counter() - t_fit
 
-# %% ../nbs/07_full_mnist.ipynb #cd2bd9bc
+# %% ../nbs/07_full_mnist.ipynb #358a91fb
 @patch
 def predict(self:MNISTLearner,
             x:torch.Tensor # one image `[784]` or a batch `[n, 784]` (`[1, 28, 28]` or `[n, 1, 28, 28]` for a conv model), prepared like the training data
@@ -357,7 +357,7 @@ def plot_losses(self:MNISTLearner, title:str='Training loss and validation loss'
     ax.set_xlabel('training step (batch)'); ax.set_ylabel('cross-entropy loss'); ax.set_title(title); ax.legend()
     return fig
 
-# %% ../nbs/07_full_mnist.ipynb #5b88bcbd
+# %% ../nbs/07_full_mnist.ipynb #429a0948
 def random_shift(xb:torch.Tensor, # a batch of flattened square images `[bs, size*size]`
                  generator:torch.Generator|None=None, # seeded generator for the shift
                  max_shift:int=1, # largest shift in pixels, in each direction
@@ -367,7 +367,7 @@ def random_shift(xb:torch.Tensor, # a batch of flattened square images `[bs, siz
     dx, dy = torch.randint(-max_shift, max_shift + 1, (2,), generator=generator).tolist()
     return xb.view(-1, size, size).roll((dy, dx), dims=(1, 2)).reshape(len(xb), -1)
 
-# %% ../nbs/07_full_mnist.ipynb #d75673c3
+# %% ../nbs/07_full_mnist.ipynb #b99d7931
 def train_mlp(n_hidden:int=128, # hidden units
               epochs:int=4, # passes over the training set
               lr:float=0.2, # learning rate (the peak, with `one_cycle`)
@@ -405,7 +405,7 @@ def train_strong_mlp(**kwargs # anything `train_mlp` takes
     "`train_mlp` with 512 hidden units for 10 epochs, weight decay 5e-4 and 1-pixel random shifts, in bf16 where fast"
     return train_mlp(**{**dict(n_hidden=512, epochs=10, wd=5e-4, max_shift=1, bf16=None), **kwargs})
 
-# %% ../nbs/07_full_mnist.ipynb #8376a6bf
+# %% ../nbs/07_full_mnist.ipynb #1e7a9a30
 def confusion_matrix(preds:torch.Tensor, # predicted classes `[n]`
                      targets:torch.Tensor, # true classes `[n]`
                      n_classes:int=10 # number of classes

@@ -10,6 +10,15 @@ def test_summarize_ratios_and_stats():
     assert by['ours']['ratio'] == pytest.approx(1.1)
     assert by['ours']['accuracy'] == pytest.approx(0.98)
 
+def test_summarize_cpu_columns():
+    rows = summarize({'plain': [1.0, 3.0], 'ours': [2.0, 2.0]}, {'plain': [0.9, 0.9], 'ours': [0.9, 0.9]},
+                     cpu={'plain': [2.0, 2.0], 'ours': [2.1, 2.3]})
+    by = {r['variant']: r for r in rows}
+    assert by['ours']['median_cpu_s'] == pytest.approx(2.2) and by['ours']['cpu_ratio'] == pytest.approx(1.1)
+    assert by['plain']['cpu_ratio'] == 1.0 and by['ours']['ratio'] == 1.0
+    with pytest.raises(ValueError, match="timings and CPU times name different variants"):
+        summarize({'plain': [1.]}, {'plain': [0.9]}, cpu={'ours': [1.]})
+
 def test_summarize_errors():
     with pytest.raises(ValueError, match="no timings for the baseline 'plain'"): summarize({'ours': [1.]}, {'ours': [0.9]})
     with pytest.raises(ValueError, match="different variants"): summarize({'plain': [1.]}, {'ours': [0.9]})

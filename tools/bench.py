@@ -15,19 +15,25 @@ if str(ROOT) not in sys.path: sys.path.insert(0, str(ROOT))
 
 # ---------------------------------------------------------------- pure parts (tests/test_bench.py)
 
-def summarize(times:dict, # variant -> list of seconds, one per repeat
+def summarize(times:dict, # variant -> list of wall-clock seconds, one per repeat
               accs:dict, # variant -> list of accuracies, one per repeat
-              baseline:str='plain' # the variant the ratios are relative to
+              baseline:str='plain', # the variant the ratios are relative to
+              cpu:dict|None=None # variant -> list of CPU seconds of this process (less disturbed by a busy machine)
              ) -> list:
-    "One row per variant: median and min seconds, mean accuracy, and the median's ratio to `baseline`'s median"
+    "One row per variant: median and min seconds, mean accuracy, the median's ratio to `baseline`'s (and the same for CPU time)"
     if baseline not in times: raise ValueError(f"no timings for the baseline {baseline!r}; got {sorted(times)}.")
-    if set(times) != set(accs): raise ValueError(f"timings and accuracies name different variants: {sorted(times)} vs {sorted(accs)}.")
+    for name, other in (('accuracies', accs), ('CPU times', cpu)):
+        if other is not None and set(times) != set(other):
+            raise ValueError(f"timings and {name} name different variants: {sorted(times)} vs {sorted(other)}.")
     for k, ts in times.items():
         if not ts: raise ValueError(f"no timings for {k!r}.")
         if len(ts) != len(accs[k]): raise ValueError(f"{k!r}: {len(ts)} timings but {len(accs[k])} accuracies.")
-    base = statistics.median(times[baseline])
-    return [dict(variant=k, median_s=statistics.median(ts), min_s=min(ts), accuracy=statistics.fmean(accs[k]),
-                 ratio=statistics.median(ts) / base) for k, ts in times.items()]
+    med = statistics.median
+    rows = [dict(variant=k, median_s=med(ts), min_s=min(ts), accuracy=statistics.fmean(accs[k]),
+                 ratio=med(ts) / med(times[baseline])) for k, ts in times.items()]
+    if cpu is not None:
+        for r in rows: r.update(median_cpu_s=med(cpu[r['variant']]), cpu_ratio=med(cpu[r['variant']]) / med(cpu[baseline]))
+    return rows
 
 def format_rows(rows:list, # dicts with the same keys
                 floats:dict|None=None # key -> format spec, e.g. {'median_s': '.3f'}
@@ -62,6 +68,11 @@ def parse_args(argv=None):
 
 # ---------------------------------------------------------------- the runs
 
+class clock(list):
+    "A context that times its block: afterwards it holds `[wall seconds, CPU seconds of this process]`"
+    def __enter__(self): self.t = (time.perf_counter(), time.process_time()); return self
+    def __exit__(self, *exc): self[:] = [time.perf_counter() - self.t[0], time.process_time() - self.t[1]]
+
 NEIGHBOUR = """
 import torch, time
 torch.set_num_threads(2)
@@ -91,8 +102,8 @@ def main(argv=None):
     def ours():
         learn = MNISTLearner(mlp(H, seed=SEED), (trn_x, trn_y, val_x, val_y),
                              opt_func=partial(torch.optim.SGD, momentum=0.9), bs=BS, seed=SEED, bf16=bf16, device='cpu')
-        t0 = time.perf_counter(); learn.fit(EPOCHS, LR, one_cycle=True, progress=False, validate=False)
-        return time.perf_counter() - t0, test_acc(learn.model)
+        with clock() as c: learn.fit(EPOCHS, LR, one_cycle=True, progress=False, validate=False)
+        return c + [test_acc(learn.model)]
 
     def plain_loop(batches_of):
         model = mlp(H, seed=SEED)
@@ -100,14 +111,14 @@ def main(argv=None):
         steps = EPOCHS * ((len(trn_x) + BS - 1) // BS)
         sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=LR, total_steps=steps, pct_start=0.25)
         g = torch.Generator().manual_seed(SEED)
-        t0 = time.perf_counter()
         model.train()
-        for _ in range(EPOCHS):
-            for xb, yb in batches_of(g):
-                with autocast(): out = model(xb)
-                loss = F.cross_entropy(out.float(), yb)
-                loss.backward(); opt.step(); opt.zero_grad(); sched.step()
-        return time.perf_counter() - t0, test_acc(model)
+        with clock() as c:
+            for _ in range(EPOCHS):
+                for xb, yb in batches_of(g):
+                    with autocast(): out = model(xb)
+                    loss = F.cross_entropy(out.float(), yb)
+                    loss.backward(); opt.step(); opt.zero_grad(); sched.step()
+        return c + [test_acc(model)]
 
     def index_batches_of(g):
         for idx in index_batches(len(trn_x), BS, True, g): yield trn_x[idx], trn_y[idx]
@@ -122,22 +133,26 @@ def main(argv=None):
         from fastai.optimizer import SGD
         import fastai.callback.schedule
         dls = DataLoaders.from_dsets(list(zip(trn_x, trn_y)), list(zip(val_x[:BS], val_y[:BS])), bs=BS, device='cpu')
-        learn = Learner(dls, mlp(H, seed=SEED), loss_func=lambda out, y: F.cross_entropy(out.float(), y),
-                        opt_func=partial(SGD, mom=0.9))
-        t0 = time.perf_counter()
-        with learn.no_bar(), learn.no_logging(), autocast(): learn.fit_one_cycle(EPOCHS, LR)
-        return time.perf_counter() - t0, test_acc(learn.model)
+        class Autocast(torch.nn.Module):   # the forward pass in bf16 as in the other variants; fastai runs the rest
+            def __init__(self, m): super().__init__(); self.m = m
+            def forward(self, x):
+                with autocast(): return self.m(x).float()
+        learn = Learner(dls, Autocast(mlp(H, seed=SEED)), loss_func=F.cross_entropy, opt_func=partial(SGD, mom=0.9))
+        with clock() as c, learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(EPOCHS, LR)
+        return c + [test_acc(learn.model)]
 
     variants = {'ours (MNISTLearner)': ours, 'plain': partial(plain_loop, index_batches_of),
                 'DataLoader(TensorDataset)': partial(plain_loop, tensor_dataset_of)}
     if not args.skip_fastai: variants['fastai Learner'] = fastai_learner
-    times, accs = {k: [] for k in variants}, {k: [] for k in variants}
+    times, cpus, accs = ({k: [] for k in variants} for _ in range(3))
     for k in interleave(list(variants), args.repeats):
-        s, a = variants[k]()
-        times[k].append(s); accs[k].append(a)
-        print(f"  {k}: {s:.3f} s, test accuracy {a:.4f}", file=sys.stderr, flush=True)
-    print(f"\nHeadline recipe, {args.repeats} interleaved repeats (test accuracy; ratio = median / plain loop's median):")
-    print(format_rows(summarize(times, accs), {'median_s': '.3f', 'min_s': '.3f', 'accuracy': '.4f', 'ratio': '.2f'}), flush=True)
+        s, c, a = variants[k]()
+        times[k].append(s); cpus[k].append(c); accs[k].append(a)
+        print(f"  {k}: {s:.3f} s ({c:.3f} s of CPU), test accuracy {a:.4f}", file=sys.stderr, flush=True)
+    print(f"\nHeadline recipe, {args.repeats} interleaved repeats (test accuracy; ratio = median / plain loop's median; "
+          f"cpu = this process's CPU seconds, all threads):")
+    print(format_rows(summarize(times, accs, cpu=cpus), {'median_s': '.3f', 'min_s': '.3f', 'accuracy': '.4f', 'ratio': '.2f',
+                                                          'median_cpu_s': '.3f', 'cpu_ratio': '.2f'}), flush=True)
 
     print(f"\nHeadline over seeds 0-{args.seeds-1} (train_best_mlp: trained on 50,000, measured on the test set):")
     seed_rows = []
