@@ -144,6 +144,7 @@ def main(argv=None):
     variants = {'ours (MNISTLearner)': ours, 'plain': partial(plain_loop, index_batches_of),
                 'DataLoader(TensorDataset)': partial(plain_loop, tensor_dataset_of)}
     if not args.skip_fastai: variants['fastai Learner'] = fastai_learner
+    variants['plain']()   # warm-up, not counted: the first bf16 products of a process pay for setting up their kernels
     times, cpus, accs = ({k: [] for k in variants} for _ in range(3))
     for k in interleave(list(variants), args.repeats):
         s, c, a = variants[k]()
