@@ -1,0 +1,46 @@
+"""The pure parts of tools/bench.py: the summary, the table and the run order. No timing is asserted here."""
+import pytest
+from tools.bench import summarize, format_rows, interleave, parse_args
+
+def test_summarize_ratios_and_stats():
+    rows = summarize({'plain': [2.0, 1.0, 3.0], 'ours': [2.2, 2.4, 1.9]}, {'plain': [0.98, 0.98, 0.99], 'ours': [0.97, 0.99, 0.98]})
+    by = {r['variant']: r for r in rows}
+    assert by['plain']['median_s'] == 2.0 and by['plain']['min_s'] == 1.0 and by['plain']['ratio'] == 1.0
+    assert by['ours']['median_s'] == 2.2 and by['ours']['min_s'] == 1.9
+    assert by['ours']['ratio'] == pytest.approx(1.1)
+    assert by['ours']['accuracy'] == pytest.approx(0.98)
+
+def test_summarize_cpu_columns():
+    rows = summarize({'plain': [1.0, 3.0], 'ours': [2.0, 2.0]}, {'plain': [0.9, 0.9], 'ours': [0.9, 0.9]},
+                     cpu={'plain': [2.0, 2.0], 'ours': [2.1, 2.3]})
+    by = {r['variant']: r for r in rows}
+    assert by['ours']['median_cpu_s'] == pytest.approx(2.2) and by['ours']['cpu_ratio'] == pytest.approx(1.1)
+    assert by['plain']['cpu_ratio'] == 1.0 and by['ours']['ratio'] == 1.0
+    with pytest.raises(ValueError, match="timings and CPU times name different variants"):
+        summarize({'plain': [1.]}, {'plain': [0.9]}, cpu={'ours': [1.]})
+
+def test_summarize_errors():
+    with pytest.raises(ValueError, match="no timings for the baseline 'plain'"): summarize({'ours': [1.]}, {'ours': [0.9]})
+    with pytest.raises(ValueError, match="different variants"): summarize({'plain': [1.]}, {'ours': [0.9]})
+    with pytest.raises(ValueError, match="2 timings but 1 accuracies"): summarize({'plain': [1., 2.]}, {'plain': [0.9]})
+    with pytest.raises(ValueError, match="no timings for 'plain'"): summarize({'plain': []}, {'plain': []})
+
+def test_format_rows():
+    text = format_rows([dict(variant='plain', s=1.23456), dict(variant='a longer name', s=10.0)], {'s': '.2f'})
+    lines = text.splitlines()
+    assert lines[0].split() == ['variant', 's'] and set(lines[1]) <= {'-', ' '}
+    assert lines[2].startswith('plain ') and lines[2].endswith(' 1.23')
+    assert lines[3] == 'a longer name  10.00'
+    assert len({len(l) for l in lines}) == 1          # every line padded to the same width
+    assert format_rows([]) == '(no rows)'
+
+def test_interleave():
+    assert interleave(['a', 'b', 'c'], 2) == ['a', 'b', 'c', 'b', 'c', 'a']
+    order = interleave(['a', 'b'], 5)
+    assert order.count('a') == order.count('b') == 5
+    with pytest.raises(ValueError, match="repeats must be at least 1"): interleave(['a'], 0)
+
+def test_quick_mode():
+    a = parse_args(['--quick'])
+    assert (a.quick, a.repeats, a.seeds) == (True, 1, 2)
+    assert (parse_args([]).repeats, parse_args([]).seeds, parse_args([]).threads) == (5, 5, 2)
