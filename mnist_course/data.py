@@ -146,6 +146,7 @@ def _write_error(e:OSError, folder, what, need_mb):
     if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS): return _no_permission(folder, what)
 
 # %% ../nbs/00_data.ipynb #e21db95c1
+_LOCKS_HELD = set()  # file descriptors of the dataset locks this process holds (see `_dataset_lock` below)
 _TAR_ERRORS = {'No space left on device': errno.ENOSPC, 'Disk quota exceeded': errno.EDQUOT,
                'Permission denied': errno.EACCES, 'Read-only file system': errno.EROFS}
 
@@ -155,8 +156,8 @@ def _untar(archive, into, trusted):
     if tar is None:
         with tarfile.open(archive, 'r:gz') as tf: tf.extractall(into, filter='data')
         return
-    r = subprocess.run([tar, '-xzf', str(archive), '-C', str(into), '--no-same-owner'],
-                       capture_output=True, text=True, env={**os.environ, 'LC_ALL': 'C'})
+    r = subprocess.run([tar, '-xzf', str(archive), '-C', str(into), '--no-same-owner'], capture_output=True, text=True,
+                       env={**os.environ, 'LC_ALL': 'C'}, pass_fds=tuple(_LOCKS_HELD))  # if we are killed, tar keeps our lock
     if r.returncode == 0: return
     for text, code in _TAR_ERRORS.items():
         if text in r.stderr: raise OSError(code, f"{os.strerror(code)} (tar: {r.stderr.strip().splitlines()[-1]})")
@@ -269,7 +270,9 @@ def _dataset_lock(dest:Path, folder:str, required:bool=True):
             print(f"Waiting for another process that is preparing {folder} in {dest} ...", flush=True)
             fcntl.flock(f, fcntl.LOCK_EX)
         _remove_leftovers(dest, folder)
-        yield
+        _LOCKS_HELD.add(f.fileno())
+        try: yield
+        finally: _LOCKS_HELD.discard(f.fileno())
 
 # %% ../nbs/00_data.ipynb #f761e6e4
 def _is_url(s): return urlparse(str(s)).scheme in ('http', 'https')
@@ -572,7 +575,10 @@ def cache_problem(d) -> str|None:
 def _load_cache(cache, say=True):
     "The four tensors in `cache` if it holds exactly MNIST, else None (with a warning saying why, if `say`)"
     if not cache.exists(): return None
-    try: d = torch.load(cache, weights_only=True, mmap=True); why = cache_problem(d)
+    try:
+        d = torch.load(cache, weights_only=True, mmap=True)  # mapping the file and copying it is quicker than reading it
+        d = {k: v.clone() if isinstance(v, torch.Tensor) else v for k, v in d.items()} if isinstance(d, dict) else d
+        why = cache_problem(d)
     except Exception as e: why = f"it cannot be read ({type(e).__name__}: {str(e)[:200]})"
     if why is None: return tuple(d[k] for k in _TENSORS)
     if say: warnings.warn(f"The MNIST cache {cache} cannot be trusted: {why}. Decoding the images again to rebuild it.", DatasetWarning)
