@@ -12,9 +12,8 @@ __all__ = ['MNIST_DATASETS', 'MIRROR_ENV', 'ARCHIVE_SHA256', 'FASTAI_CHECKS', 'P
            'cache_problem', 'mnist_tensors']
 
 # %% ../nbs/00_data.ipynb #5be5d5f6
-import errno, hashlib, io, json, os, re, shutil, socket, struct, subprocess, tarfile, tempfile, threading, time, warnings, zlib
+import errno, hashlib, io, json, mmap, os, re, shutil, socket, struct, subprocess, tarfile, tempfile, threading, time, warnings, zlib
 import urllib.error, urllib.request, http.client
-from concurrent.futures import ThreadPoolExecutor
 from configparser import ConfigParser
 from contextlib import contextmanager
 from pathlib import Path
@@ -52,7 +51,7 @@ PNG_COUNTS = {  # images in each sub-folder of each extracted dataset
 }
 OTHER_FILES = {'mnist_tiny': ['labels.csv'], 'mnist_sample': ['labels.csv'], 'mnist': []}
 DISK_MB = {'mnist_tiny': 6, 'mnist_sample': 58, 'mnist': 276}  # room an extracted folder takes, in MB
-CACHE_NAME = 'mnist_uint8.pt'  # the packed tensors `mnist_tensors` keeps in the `mnist_png` folder
+CACHE_NAME = 'mnist_uint8.bin'  # the packed tensors `mnist_tensors` keeps beside the `mnist_png` folder
 
 # %% ../nbs/00_data.ipynb #0257cde5
 class DatasetError(RuntimeError):
@@ -234,6 +233,7 @@ def _leftovers(dest, folder):
     "Temporary files and folders for dataset `folder` in `dest`: safe to remove only while holding its lock"
     dest = Path(dest)
     found = [*dest.glob(f'.{folder}.*.tmp'), *dest.glob(f'.{folder}.partial-*'), *dest.glob(f'{folder}/.{CACHE_NAME}.*.tmp')]
+    if folder == 'mnist_png': found += dest.glob(f'.{CACHE_NAME}.*.tmp')
     # temporary folders of earlier versions of this module: empty, or holding only this dataset's archive
     found += [p for p in dest.glob('tmp*') if re.fullmatch(r'tmp[a-z0-9_]{8}', p.name) and p.is_dir()
               and {c.name for c in p.iterdir()} <= {f'{folder}.tgz', f'{folder}.tgz.download'}]
@@ -572,52 +572,68 @@ def cache_problem(d) -> str|None:
         if crc != stored.get(k): return f"{k} does not match the checksum stored with it (the file is damaged, or was written by an older version)"
         if crc != MNIST_CRC32[k]: return f"{k} is not MNIST's (its checksum differs from MNIST's)"
 
+_MAGIC = b'MNIST-U8'  # the cache file: these 8 bytes, a header's length, the JSON header, then each tensor's bytes
+
+def _cache_bytes(tensors:dict, crc32:dict) -> bytes:
+    "The cache file's contents for `tensors` (name: tensor) and their checksums"
+    header, blobs, pos = {'crc32': crc32, 'tensors': {}}, [], 4096  # data starts 4 KB in, each tensor at a 4 KB boundary
+    for k, t in tensors.items():
+        b = t.contiguous().numpy().tobytes()
+        header['tensors'][k] = [str(t.dtype).removeprefix('torch.'), list(t.shape), pos]
+        blobs.append(b.ljust(-(-len(b) // 4096) * 4096, b'\0')); pos += len(blobs[-1])
+    head = json.dumps(header).encode()
+    if len(head) > 4096 - 16: raise ValueError("cache header too long")
+    return (_MAGIC + len(head).to_bytes(8, 'little') + head).ljust(4096, b'\0') + b''.join(blobs)
+
+def _read_cache(cache) -> dict:
+    "The tensors in `cache`, mapped into memory (copy-on-write), and the checksums stored with them"
+    with open(cache, 'rb') as f: mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_COPY)  # writes go to private copies
+    if mm[:8] != _MAGIC: raise ValueError("it is not an MNIST cache file")
+    header = json.loads(mm[16:16 + int.from_bytes(mm[8:16], 'little')])
+    d = {'crc32': header['crc32']}
+    for k, (dtype, shape, pos) in header['tensors'].items():
+        if dtype not in ('uint8', 'int64'): raise ValueError(f"{k} has type {dtype}")
+        d[k] = torch.frombuffer(mm, dtype=getattr(torch, dtype), count=int(np.prod(shape)), offset=pos).view(shape)
+    return d
+
 def _load_cache(cache, say=True):
     "The four tensors in `cache` if it holds exactly MNIST, else None (with a warning saying why, if `say`)"
     if not cache.exists(): return None
-    try:
-        d = torch.load(cache, weights_only=True, mmap=True)  # mapping the file and copying it is quicker than reading it
-        d = {k: v.clone() if isinstance(v, torch.Tensor) else v for k, v in d.items()} if isinstance(d, dict) else d
-        why = cache_problem(d)
+    try: d = _read_cache(cache); why = cache_problem(d)
     except Exception as e: why = f"it cannot be read ({type(e).__name__}: {str(e)[:200]})"
     if why is None: return tuple(d[k] for k in _TENSORS)
     if say: warnings.warn(f"The MNIST cache {cache} cannot be trusted: {why}. Decoding the images again to rebuild it.", DatasetWarning)
 
 def _save_cache(tensors, cache):
     "Save `tensors` and their checksums to `cache`; if that fails, warn with the reason and carry on"
-    d = dict(zip(_TENSORS, tensors), crc32={k: _crc32(t) for k, t in zip(_TENSORS, tensors)})
-    buf = io.BytesIO(); torch.save(d, buf)
-    try: _write_atomic(cache, buf.getbuffer())
+    data = _cache_bytes(dict(zip(_TENSORS, tensors)), {k: _crc32(t) for k, t in zip(_TENSORS, tensors)})
+    try: _write_atomic(cache, data)
     except OSError as e:
-        why = _write_error(e, cache.parent, 'the MNIST cache', buf.getbuffer().nbytes/1e6) or e
+        why = _write_error(e, cache.parent, 'the MNIST cache', len(data)/1e6) or e
         warnings.warn(f"Could not save the MNIST cache {cache}: {why} The tensors are returned anyway, but the next "
                       "call will decode the images again.", DatasetWarning)
 
 # %% ../nbs/00_data.ipynb #b1a2c3d4
-def mnist_tensors(path:Path|None=None, # the extracted `mnist_png` folder; fetched with `get_dataset('mnist')` if None
+def mnist_tensors(path:Path|None=None, # an extracted `mnist_png` folder; by default, decode the `mnist_png.tgz` archive
                   rebuild:bool=False # decode the images again even if the cache is good
                  ) -> tuple:
     "`(train_x, train_y, test_x, test_y)`: all of MNIST as uint8 images `[n,28,28]` and int64 labels `[n]`"
-    folder = Path(path) if path is not None else data_dir()/_folder_name('mnist')
-    cache, dest = folder/CACHE_NAME, folder.parent
+    dest = Path(path).parent if path is not None else data_dir()
+    folder = Path(path) if path is not None else dest/_folder_name('mnist')
+    cache = folder/CACHE_NAME if path is not None else dest/CACHE_NAME
     if not rebuild and (t := _load_cache(cache)) is not None: return t
-    with _dataset_lock(dest, folder.name, required=path is None):
+    with _dataset_lock(dest, folder.name, required=False):  # in a read-only folder: no lock, and no cache either
         if not rebuild and (t := _load_cache(cache, say=False)) is not None: return t  # made while we waited
-        source = folder
+        mirror = os.environ.get(MIRROR_ENV, '')
         if path is not None:
             if (problem := _count_problem(folder, PNG_COUNTS['mnist'])):
                 raise DatasetError(f"{folder} {problem}: it is not the complete MNIST dataset (60,000 training + 10,000 test "
                                    "images), so it is not decoded. Call get_dataset('mnist') for a complete copy.")
-            t = _mnist_from_folder(folder)
-        elif (problem := dataset_problem('mnist', dest)) is None: t = _mnist_from_folder(folder)
-        else:
-            source = archive_name('mnist')
-            _say_extracting(folder, problem)
-            archive = _verified_archive('mnist', dest, os.environ.get(MIRROR_ENV, ''), 10, 600)
-            with ThreadPoolExecutor(1) as pool:  # tar extracts the PNG folders on one core while we decode on the other
-                job = pool.submit(_install, 'mnist', archive, dest)
-                t = _mnist_from_archive(archive)
-                job.result()
+            t, source = _mnist_from_folder(folder), folder
+        elif (mirror and _local(mirror)) or (dest/archive_name('mnist')).exists() or dataset_problem('mnist', dest):
+            archive = _verified_archive('mnist', dest, mirror, 10, 600)
+            t, source = _mnist_from_archive(archive), archive
+        else: t, source = _mnist_from_folder(folder), folder  # extracted earlier, and no archive at hand
         _check_mnist(t, source)
         _save_cache(t, cache)
         return t

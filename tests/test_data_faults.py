@@ -4,7 +4,7 @@ the true cause, with nothing wrong accepted and nothing left behind.
 
 Disk-full and permission faults are injected with monkeypatch (the tests may run as root, where permissions do not
 bite); stalled and dripping servers are real sockets on this machine; kills are real `kill -9`s."""
-import errno, hashlib, http.server, os, shutil, signal, socket, subprocess, sys, tarfile, textwrap, threading, time, warnings
+import errno, hashlib, http.server, io, os, shutil, signal, socket, subprocess, sys, tarfile, textwrap, threading, time, warnings
 from pathlib import Path
 
 import pytest
@@ -333,28 +333,39 @@ def test_dripping_server_meets_the_overall_deadline(tmp_path, dripping_server):
 
 @pytest.fixture(scope='module')
 def mnist_home(tmp_path_factory):
-    "A fastai home whose data folder holds full MNIST, built by a first `mnist_tensors()` from nothing"
+    "A fastai home whose data folder holds MNIST's cache, built by a first `mnist_tensors()` from nothing, and its PNG folders"
     home = tmp_path_factory.mktemp('home')
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv('FASTAI_HOME', str(home)); mp.setenv(D.MIRROR_ENV, str(MIRROR))
         t = D.mnist_tensors()
+        assert sorted(os.listdir(home/'data')) == ['.mnist_png.lock', D.CACHE_NAME]  # decoded from the archive: no PNG files
+        D.get_dataset('mnist')
     assert [hashlib.sha256(x.numpy()).hexdigest() for x in t] == list(D.MNIST_SHA256.values())
-    assert D.dataset_problem('mnist', home/'data') is None
     return home
 
 
 @pytest.fixture
-def mnist_dir(mnist_home, monkeypatch):
+def data(mnist_home, monkeypatch):
+    "The data folder: full MNIST extracted, and a good cache"
     monkeypatch.setenv('FASTAI_HOME', str(mnist_home))
-    folder = mnist_home/'data'/'mnist_png'
+    folder = mnist_home/'data'
     yield folder
     assert D._load_cache(folder/D.CACHE_NAME, say=False) is not None  # every test leaves a good cache
-    assert left_in(mnist_home/'data') == [] and not list(folder.glob('.*.tmp'))
+    assert left_in(folder) == [D.CACHE_NAME] and not list(folder.glob('mnist_png/.*.tmp'))
+    assert D.dataset_problem('mnist', folder) is None
 
 
 def is_mnist(t): return [hashlib.sha256(x.numpy()).hexdigest() for x in t] == list(D.MNIST_SHA256.values())
 
-def rebuilt_with(why, mnist_dir):
+def replace(cache, data:bytes):
+    "Replace `cache` with `data` as any careful writer does (a new file renamed into place): tensors already loaded keep their bytes"
+    cache.with_name('new').write_bytes(data); os.replace(cache.with_name('new'), cache)
+
+def cache_of(tensors):
+    "A cache file's bytes for `tensors`, with checksums that match them"
+    return D._cache_bytes(dict(zip(D._TENSORS, tensors)), {k: D._crc32(x) for k, x in zip(D._TENSORS, tensors)})
+
+def rebuilt_with(why):
     "Load, expecting one warning containing `why` and the true MNIST back"
     out = []
     msgs = caught(lambda: out.append(D.mnist_tensors()))
@@ -362,52 +373,61 @@ def rebuilt_with(why, mnist_dir):
     assert is_mnist(out[0])
 
 
-def test_cache_with_flipped_bytes_is_rebuilt(mnist_dir):
-    cache = mnist_dir/D.CACHE_NAME
-    raw = bytearray(cache.read_bytes()); mid = len(raw)//2
-    raw[mid:mid+4096] = bytes(b ^ 0xFF for b in raw[mid:mid+4096])
-    cache.write_bytes(raw)
-    rebuilt_with("does not match the checksum stored with it", mnist_dir)
+def test_cache_with_flipped_bytes_is_rebuilt(data):
+    cache = data/D.CACHE_NAME
+    with open(cache, 'r+b') as f:  # in place, as a failing disk would
+        f.seek(cache.stat().st_size // 2); block = f.read(4096)
+        f.seek(cache.stat().st_size // 2); f.write(bytes(b ^ 0xFF for b in block))
+    rebuilt_with("does not match the checksum stored with it")
 
 
-def test_cache_of_five_images_is_rebuilt(mnist_dir):
+def test_cache_of_five_images_is_rebuilt(data):
     t = D.mnist_tensors()
     small = [t[0][:5].clone(), t[1][:5].clone(), t[2], t[3]]
-    torch.save(dict(zip(D._TENSORS, small), crc32={k: D._crc32(x) for k, x in zip(D._TENSORS, small)}), mnist_dir/D.CACHE_NAME)
-    rebuilt_with("train_x is torch.uint8 of shape (5, 28, 28), not torch.uint8 of shape (60000, 28, 28)", mnist_dir)
+    replace(data/D.CACHE_NAME, cache_of(small))
+    rebuilt_with("train_x is torch.uint8 of shape (5, 28, 28), not torch.uint8 of shape (60000, 28, 28)")
 
 
-def test_cache_with_label_1000_is_rebuilt(mnist_dir):
+def test_cache_with_label_1000_is_rebuilt(data):
     t = [x.clone() for x in D.mnist_tensors()]; t[1][123] = 1000
-    torch.save(dict(zip(D._TENSORS, t), crc32={k: D._crc32(x) for k, x in zip(D._TENSORS, t)}), mnist_dir/D.CACHE_NAME)
-    rebuilt_with("train_y holds labels outside 0-9 (from 0 to 1000)", mnist_dir)
+    replace(data/D.CACHE_NAME, cache_of(t))
+    rebuilt_with("train_y holds labels outside 0-9 (from 0 to 1000)")
 
 
-def test_truncated_and_old_caches_are_rebuilt(mnist_dir):
-    cache = mnist_dir/D.CACHE_NAME
-    cache.write_bytes(cache.read_bytes()[:1000])
-    rebuilt_with("it cannot be read", mnist_dir)
-    torch.save(dict(zip(D._TENSORS, D.mnist_tensors())), cache)  # an older version's cache: no checksums
-    rebuilt_with("does not match the checksum stored with it", mnist_dir)
+def test_truncated_and_old_caches_are_rebuilt(data):
+    cache = data/D.CACHE_NAME
+    replace(cache, cache.read_bytes()[:10_000])  # cut short
+    rebuilt_with("it cannot be read (ValueError")
+    buf = io.BytesIO(); torch.save(dict(zip(D._TENSORS, D.mnist_tensors())), buf)  # an older version's cache
+    replace(cache, buf.getvalue())
+    rebuilt_with("it cannot be read (ValueError: it is not an MNIST cache file)")
+    replace(cache, D._cache_bytes(dict(zip(D._TENSORS, D.mnist_tensors())), {}))  # no checksums
+    rebuilt_with("does not match the checksum stored with it")
 
 
 @pytest.mark.parametrize('err,why', [(errno.EACCES, "Permission denied: cannot write the MNIST cache in"),
                                      (errno.ENOSPC, "Not enough disk space for the MNIST cache: it needs about 55 MB free in")])
-def test_cache_that_cannot_be_written_still_gives_the_tensors(mnist_dir, monkeypatch, err, why):
-    cache = mnist_dir/D.CACHE_NAME
+def test_cache_that_cannot_be_written_still_gives_the_tensors(data, monkeypatch, err, why):
+    cache = data/D.CACHE_NAME
     cache.unlink()
-    real = D._write_atomic
+    real, real_open = D._write_atomic, open
     monkeypatch.setattr(D, '_write_atomic', lambda p, d: (_ for _ in ()).throw(OSError(err, os.strerror(err))))
+    if err == errno.EACCES:  # a read-only data folder: the lock file cannot be made either
+        def guarded(f, *a, **k):
+            if str(f).endswith('.lock'): raise PermissionError(errno.EACCES, 'Permission denied', str(f))
+            return real_open(f, *a, **k)
+        monkeypatch.setattr('builtins.open', guarded)
     out = []
     msgs = caught(lambda: out.append(D.mnist_tensors()))
     assert len(msgs) == 1 and msgs[0].startswith(f"Could not save the MNIST cache {cache}:") and why in msgs[0], msgs
-    assert str(mnist_dir) in msgs[0] and is_mnist(out[0]) and not cache.exists()
-    monkeypatch.setattr(D, '_write_atomic', real)
+    assert str(data) in msgs[0] and is_mnist(out[0]) and not cache.exists()
+    monkeypatch.setattr(D, '_write_atomic', real); monkeypatch.setattr('builtins.open', real_open)
     if err == errno.EACCES: assert is_mnist(D.mnist_tensors())  # and the next call, with a writable folder, saves it
     else: D._save_cache(out[0], cache)
 
 
-def test_incomplete_mnist_is_never_decoded_or_cached(mnist_dir, tmp_path):
+def test_incomplete_mnist_is_never_decoded_or_cached(data, tmp_path):
+    mnist_dir = data/'mnist_png'
     moved = sorted((mnist_dir/'training'/'3').glob('*.png'))[:10]
     for f in moved: f.rename(tmp_path/f.name)
     try:
