@@ -147,7 +147,10 @@ def check_lrstepper(page, rid, report) -> list[str]:
     st = c.state()
     if len(st['losses']) != 1 or st['diverged'] or c.text('.mc-status'):
         fails.append(f'reset did not go back to the start: {len(st["losses"])} losses, status {c.text(".mc-status")!r}')
-    else: fails.extend(_compare_losses(st, D, 'after reset'))
+    else:
+        fails.extend(_compare_losses(st, D, 'after reset'))
+        c.set('lr', -5)                                  # leave it showing a good run, for the screenshot
+        press('ten', 'after reset, 10 steps at lr=1e-5')
     report.append(f'lrstepper: {n - 1} steps at 3 rates compared with train_steps')
     return fails
 
