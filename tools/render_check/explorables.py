@@ -106,7 +106,7 @@ def _compare_losses(st, D, what) -> list[str]:
     bad = [i for i, (a, b) in enumerate(zip(js, py)) if not _close(a, b, rtol=1e-3)]
     if bad:
         i = bad[0]
-        return [f'{what}: loss after {i} steps is {js[i]:.6g} on the page, {py[i]:.6g} from Python\'s train_steps']
+        return [f'{what}: the loss after step {i} is {js[i]:.6g} on the page, {py[i]:.6g} from Python\'s train_steps']
     return []
 
 def check_lrstepper(page, rid, report) -> list[str]:
