@@ -8,19 +8,19 @@ Docs: https://mnist-course.github.io/mnist_course/explorables.html.md"""
 __all__ = ['b64_array', 'from_b64', 'Explorable', 'QuadraticFitExplorer', 'LRStepperExplorer', 'prepare_drawing',
            'DigitPadExplorer']
 
-# %% ../nbs/00_explorables.ipynb #7ce117cf
+# %% ../nbs/00_explorables.ipynb #9de53820
 import base64, hashlib, itertools, json, math
 
 import numpy as np
 import torch
 
-# %% ../nbs/00_explorables.ipynb #d84e8318
+# %% ../nbs/00_explorables.ipynb #1e79eb37
 def b64_array(a, # an array or tensor of numbers
               dtype:str='float32' # how to store it: 'float32', 'float16' or 'uint8'
              ) -> str:
     "The values of `a`, flattened, as little-endian `dtype` bytes in base64: a compact way to put numbers in a web page"
-    if dtype not in ('float32', 'float16', 'uint8'):
-        raise ValueError(f"b64_array: dtype must be 'float32', 'float16' or 'uint8', got {dtype!r}")
+    if dtype not in ('float32', 'float16', 'int16', 'uint8'):
+        raise ValueError(f"b64_array: dtype must be 'float32', 'float16', 'int16' or 'uint8', got {dtype!r}")
     a = a.detach().cpu().numpy() if isinstance(a, torch.Tensor) else np.asarray(a)
     return base64.b64encode(np.ascontiguousarray(a, dtype=np.dtype(dtype).newbyteorder('<')).tobytes()).decode('ascii')
 
@@ -30,7 +30,7 @@ def from_b64(s:str, # what `b64_array` made
     "The flat array that `b64_array` stored (the inverse of `b64_array`)"
     return np.frombuffer(base64.b64decode(s), dtype=np.dtype(dtype).newbyteorder('<')).copy()
 
-# %% ../nbs/00_explorables.ipynb #b11b099b
+# %% ../nbs/00_explorables.ipynb #f983171b
 # The JavaScript every explorable shares: decoding base64 numbers, SVG helpers, axes with ticks, number formats.
 # It is inlined into each output (about 3 kB), so every output works on its own, with no file or network to load.
 _JS_LIB = r"""
@@ -40,6 +40,7 @@ MC.dec = (s, dtype) => {
   for (let i = 0; i < bin.length; i++) u8[i] = bin.charCodeAt(i);
   if (dtype === 'uint8') return u8;
   if (dtype === 'float32') return new Float32Array(u8.buffer);
+  if (dtype === 'int16') return new Int16Array(u8.buffer);
   const h = new Uint16Array(u8.buffer), f = new Float32Array(h.length);   // float16 -> float32
   for (let i = 0; i < h.length; i++) {
     const v = h[i], sg = (v >> 15) ? -1 : 1, e = (v >> 10) & 31, m = v & 1023;
@@ -134,7 +135,7 @@ class Explorable:
                               f'</head><body>{self.html()}</body></html>', encoding='utf-8')
         return path
 
-# %% ../nbs/00_explorables.ipynb #9125240b
+# %% ../nbs/00_explorables.ipynb #ad4b7a38
 _QUAD_JS = r"""
 const names = ['a', 'b', 'c'], sl = {}, out = {};
 for (const k of names) {
@@ -188,7 +189,7 @@ class QuadraticFitExplorer(Explorable):
                     w=self.size[0], h=self.size[1])
         return _explorable_html('quadfit', body, data, _QUAD_JS)
 
-# %% ../nbs/00_explorables.ipynb #12624c97
+# %% ../nbs/00_explorables.ipynb #779a0686
 _STEPPER_JS = r"""
 const f32 = Math.fround, t = D.x.map(f32), y = D.y.map(f32), n = t.length, t2 = t.map(v => f32(v * v));
 const lrIn = root.querySelector('input[name=lr]'), lrOut = root.querySelector('output[name=lr]');
@@ -294,7 +295,7 @@ class LRStepperExplorer(Explorable):
                     w=self.size[0], h=self.size[1])
         return _explorable_html('lrstepper', body, data, _STEPPER_JS)
 
-# %% ../nbs/00_explorables.ipynb #f76a795c
+# %% ../nbs/00_explorables.ipynb #fd77a2c8
 def _area_matrix(n_in:int, n_out:int) -> np.ndarray:
     "`[n_out, n_in]` weights that resize a line of `n_in` pixels to `n_out` by averaging the area each output pixel covers"
     R, s = np.zeros((n_out, n_in)), n_in / n_out
@@ -329,9 +330,14 @@ def prepare_drawing(ink, # a 2-d array of ink in [0, 1] (0 = blank), any size: e
     out[ys.start + oy:ys.stop + oy, xs.start + ox:xs.stop + ox] = small[ys, xs]
     return out
 
-# %% ../nbs/00_explorables.ipynb #608e8853
+# %% ../nbs/00_explorables.ipynb #24868d72
 _PAD_JS = r"""
-const layers = D.layers.map(l => ({W: MC.dec(l.w, D.dtype), b: MC.dec(l.b, D.dtype), o: l.shape[0], i: l.shape[1]}));
+const layers = D.layers.map(l => {
+  const [o, i] = l.shape;
+  if (D.dtype !== 'int16') return {W: MC.dec(l.w, D.dtype), b: MC.dec(l.b, D.dtype), o, i};
+  const q = MC.dec(l.w, 'int16'), sc = MC.dec(l.scale, 'float32');     // int16 with one float32 scale per row
+  return {W: Float32Array.from(q, (v, k) => v * sc[Math.floor(k / i)]), b: MC.dec(l.b, 'float32'), o, i};
+});
 const pad = root.querySelector('canvas.mc-pad'), ctx = pad.getContext('2d', {willReadFrequently: true});
 const prep = root.querySelector('canvas.mc-prepared'), pctx = prep.getContext('2d');
 const svg = root.querySelector('svg.mc-bars'), predText = root.querySelector('.mc-pred');
@@ -457,7 +463,7 @@ class DigitPadExplorer(Explorable):
     def __init__(self, layers, # `[(weight [out, in], bias [out]), ...]` of the MLP (ReLU between them), or an `nn.Sequential` of Linear/ReLU
                  mean:float=0., std:float=1., # input normalisation: the model sees `(pixel - mean) / std`, pixels in [0, 1]
                  examples:list|None=None, # `[(image [28, 28] in [0, 1], label, caption), ...]` for 'pick a test image'
-                 dtype:str='float32', # how the weights travel in the page: 'float32', or 'float16' for half the size
+                 dtype:str='float32', # how the weights travel: 'float32', or half the size as 'int16' (per-row scale) or 'float16'
                  pen:float=22., # pen width on the 280x280 pad
                  width:int=360, height:int=260, # size of the probability chart in pixels
                 ):
@@ -469,16 +475,30 @@ class DigitPadExplorer(Explorable):
                                  "they must be [out, in] and [out], as nn.Linear stores them.")
         if self.layers[0][0].shape[1] != 28*28 or self.layers[-1][0].shape[0] != 10:
             raise ValueError(f"DigitPadExplorer needs 784 inputs and 10 outputs, got {self.layers[0][0].shape[1]} and {self.layers[-1][0].shape[0]}.")
-        if dtype not in ('float32', 'float16'): raise ValueError(f"DigitPadExplorer: dtype must be 'float32' or 'float16', got {dtype!r}.")
+        if dtype not in ('float32', 'float16', 'int16'):
+            raise ValueError(f"DigitPadExplorer: dtype must be 'float32', 'int16' or 'float16', got {dtype!r}.")
         self.mean, self.std, self.dtype, self.pen, self.size = float(mean), float(std), dtype, pen, (width, height)
         self.examples = [(np.asarray(torch.as_tensor(x, dtype=torch.float64)).reshape(28, 28), int(l), str(c)) for x, l, c in (examples or [])]
         if any(x.max() > 1 or x.min() < 0 for x, _, _ in self.examples):
             raise ValueError("DigitPadExplorer: example images must hold pixels in [0, 1]; divide uint8 images by 255.")
 
+    def _stored(self, w:torch.Tensor, bias:bool=False) -> dict:
+        "One weight matrix (or bias) as the page stores it: base64 in `dtype`; int16 weights with a float32 scale per row"
+        if self.dtype != 'int16': return dict(w=b64_array(w, self.dtype))
+        if bias: return dict(w=b64_array(w, 'float32'))
+        scale = (w.abs().amax(1) / 32767).clamp_min(1e-30)
+        return dict(w=b64_array((w / scale[:, None]).round(), 'int16'), scale=b64_array(scale, 'float32'))
+
+    def _loaded(self, d:dict, shape, bias:bool=False) -> torch.Tensor:
+        "The weights back from `_stored`, as float32 (what the page computes with)"
+        if self.dtype != 'int16' or bias:
+            return torch.as_tensor(from_b64(d['w'], 'float32' if self.dtype == 'int16' else self.dtype).astype(np.float32)).view(shape)
+        q, s = torch.as_tensor(from_b64(d['w'], 'int16').astype(np.float32)).view(shape), torch.as_tensor(from_b64(d['scale']))
+        return q * s[:, None]
+
     def weights(self) -> list:
-        "The layers as the page holds them (rounded to `dtype`, so float16 weights compare like for like)"
-        r = lambda t: torch.as_tensor(from_b64(b64_array(t, self.dtype), self.dtype).astype(np.float32)).view(t.shape)
-        return [(r(w), r(b)) for w, b in self.layers]
+        "The layers as the page holds them (rounded to `dtype`, so the page and PyTorch compare like for like)"
+        return [(self._loaded(self._stored(w), w.shape), self._loaded(self._stored(b, True), b.shape, True)) for w, b in self.layers]
 
     def probs(self, x) -> torch.Tensor:
         "The model's ten probabilities for one prepared 28x28 image in [0, 1], computed by PyTorch"
@@ -490,7 +510,7 @@ class DigitPadExplorer(Explorable):
         return h.softmax(1)[0]
 
     def html(self) -> str:
-        layers = [dict(w=b64_array(w, self.dtype), b=b64_array(b, self.dtype), shape=list(w.shape)) for w, b in self.layers]
+        layers = [dict(**self._stored(w), b=self._stored(b, True)['w'], shape=list(w.shape)) for w, b in self.layers]
         ex = [dict(img=b64_array(np.round(np.clip(x, 0, 1) * 255), 'uint8'), label=l, caption=c) for x, l, c in self.examples]
         body = ('<div style="display:flex;flex-wrap:wrap;gap:14px;align-items:flex-start">'
                 '<div><div>draw here</div><canvas class="mc-pad" width="280" height="280" '

@@ -81,10 +81,11 @@ def test_explorable_screenshots(results):
     assert shots == {'good-quadfit-1.png', 'good-lrstepper-1.png', 'good-digitpad-1.png'}, shots
 
 def test_pad_test_page(tmp_path):
-    "The pad page the CLI adds: a seeded model; its drawings and test images agree with PyTorch to 1e-4"
+    "The pad page the CLI adds: a seeded model as float32 and as int16 weights; drawings and test images agree with PyTorch to 1e-4"
     page_path = ce.pad_test_page(tmp_path/'pad.html')
     agreement, report = [], []
     with cr.Browser() as br, br.open(page_path.as_uri()) as page:
         fails = ce.check_explorables(page, 'pad', tmp_path, report, agreement=agreement)
         assert fails == [] and page.problems == []
-    assert len(agreement) == 4 and max(agreement) < 1e-4, agreement
+    assert len(agreement) == 8 and max(agreement) < 1e-4, agreement
+    assert len(report) == 2

@@ -160,11 +160,19 @@ STROKES = {1: [[(150, 40), (146, 120), (140, 240)]],
            7: [[(70, 60), (150, 58), (210, 62), (180, 130), (150, 190), (130, 245)]]}
 
 def _pad_model(D):
+    "A DigitPadExplorer with the weights the page holds (decoded from its data), for PyTorch's probabilities"
     import numpy as np, torch
     from mnist_course.explorables import DigitPadExplorer, from_b64
-    layers = [(torch.tensor(from_b64(l['w'], D['dtype']).astype(np.float32)).view(*l['shape']),
-               torch.tensor(from_b64(l['b'], D['dtype']).astype(np.float32))) for l in D['layers']]
-    return DigitPadExplorer(layers, D['mean'], D['std'])
+    dt, layers = D['dtype'], []
+    for l in D['layers']:
+        if dt == 'int16':
+            w = torch.tensor(from_b64(l['w'], 'int16').astype(np.float32)).view(*l['shape']) * torch.tensor(from_b64(l['scale']))[:, None]
+            b = torch.tensor(from_b64(l['b'], 'float32'))
+        else:
+            w = torch.tensor(from_b64(l['w'], dt).astype(np.float32)).view(*l['shape'])
+            b = torch.tensor(from_b64(l['b'], dt).astype(np.float32))
+        layers.append((w, b))
+    return DigitPadExplorer(layers, D['mean'], D['std'])   # float32: exactly the weights decoded above
 
 def check_digitpad(page, rid, report, expect_labels:bool=False, agreement:list|None=None) -> list[str]:
     import numpy as np
@@ -235,7 +243,8 @@ def check_explorables(page, where:str, shots:Path|None=None, report:list|None=No
     return fails
 
 def pad_test_page(path, seed:int=0, hidden:int=64) -> Path:
-    "A page holding a DigitPadExplorer with a seeded MLP (and two test images), for checking the pad without lesson 7"
+    """A page holding two DigitPadExplorers with a seeded MLP (weights as float32, and as int16 with a scale per row,
+    as lesson 7 stores them) and two test images, for checking the pad without lesson 7"""
     import numpy as np, torch
     from torch import nn
     from mnist_course.explorables import DigitPadExplorer, prepare_drawing
@@ -246,4 +255,7 @@ def pad_test_page(path, seed:int=0, hidden:int=64) -> Path:
             if isinstance(m, nn.Linear): m.weight.mul_(3)      # spread the probabilities, so agreement is a real test
     one = np.zeros((280, 280)); one[30:240, 130:152] = 1.
     ex = [(prepare_drawing(one), 1, 'a test "1"'), (np.eye(28)[::-1].clip(0, 1), 7, 'a diagonal stroke')]
-    return Path(DigitPadExplorer(net, 0.1307, 0.3081, examples=ex).save(path))
+    pads = [DigitPadExplorer(net, 0.1307, 0.3081, examples=ex, dtype=d).html() for d in ('float32', 'int16')]
+    Path(path).write_text('<!doctype html><html><head><meta charset="utf-8"><title>digit pad test page</title></head><body>'
+                          + ''.join(pads) + '</body></html>', encoding='utf-8')
+    return Path(path)
