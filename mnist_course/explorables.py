@@ -8,13 +8,13 @@ Docs: https://mnist-course.github.io/mnist_course/explorables.html.md"""
 __all__ = ['b64_array', 'from_b64', 'Explorable', 'QuadraticFitExplorer', 'LRStepperExplorer', 'prepare_drawing',
            'DigitPadExplorer']
 
-# %% ../nbs/00_explorables.ipynb #9de53820
+# %% ../nbs/00_explorables.ipynb #2e0ded21
 import base64, hashlib, itertools, json, math
 
 import numpy as np
 import torch
 
-# %% ../nbs/00_explorables.ipynb #1e79eb37
+# %% ../nbs/00_explorables.ipynb #dee1373c
 def b64_array(a, # an array or tensor of numbers
               dtype:str='float32' # how to store it: 'float32', 'float16' or 'uint8'
              ) -> str:
@@ -30,7 +30,7 @@ def from_b64(s:str, # what `b64_array` made
     "The flat array that `b64_array` stored (the inverse of `b64_array`)"
     return np.frombuffer(base64.b64decode(s), dtype=np.dtype(dtype).newbyteorder('<')).copy()
 
-# %% ../nbs/00_explorables.ipynb #f983171b
+# %% ../nbs/00_explorables.ipynb #bc1e94cb
 # The JavaScript every explorable shares: decoding base64 numbers, SVG helpers, axes with ticks, number formats.
 # It is inlined into each output (about 3 kB), so every output works on its own, with no file or network to load.
 _JS_LIB = r"""
@@ -135,7 +135,7 @@ class Explorable:
                               f'</head><body>{self.html()}</body></html>', encoding='utf-8')
         return path
 
-# %% ../nbs/00_explorables.ipynb #ad4b7a38
+# %% ../nbs/00_explorables.ipynb #a5fdc591
 _QUAD_JS = r"""
 const names = ['a', 'b', 'c'], sl = {}, out = {};
 for (const k of names) {
@@ -189,7 +189,7 @@ class QuadraticFitExplorer(Explorable):
                     w=self.size[0], h=self.size[1])
         return _explorable_html('quadfit', body, data, _QUAD_JS)
 
-# %% ../nbs/00_explorables.ipynb #779a0686
+# %% ../nbs/00_explorables.ipynb #32109789
 _STEPPER_JS = r"""
 const f32 = Math.fround, t = D.x.map(f32), y = D.y.map(f32), n = t.length, t2 = t.map(v => f32(v * v));
 const lrIn = root.querySelector('input[name=lr]'), lrOut = root.querySelector('output[name=lr]');
@@ -295,7 +295,7 @@ class LRStepperExplorer(Explorable):
                     w=self.size[0], h=self.size[1])
         return _explorable_html('lrstepper', body, data, _STEPPER_JS)
 
-# %% ../nbs/00_explorables.ipynb #fd77a2c8
+# %% ../nbs/00_explorables.ipynb #d8fd0c9a
 def _area_matrix(n_in:int, n_out:int) -> np.ndarray:
     "`[n_out, n_in]` weights that resize a line of `n_in` pixels to `n_out` by averaging the area each output pixel covers"
     R, s = np.zeros((n_out, n_in)), n_in / n_out
@@ -330,7 +330,7 @@ def prepare_drawing(ink, # a 2-d array of ink in [0, 1] (0 = blank), any size: e
     out[ys.start + oy:ys.stop + oy, xs.start + ox:xs.stop + ox] = small[ys, xs]
     return out
 
-# %% ../nbs/00_explorables.ipynb #24868d72
+# %% ../nbs/00_explorables.ipynb #bb836506
 _PAD_JS = r"""
 const layers = D.layers.map(l => {
   const [o, i] = l.shape;
