@@ -6,7 +6,7 @@ Docs: https://mnist-course.github.io/mnist_course/pixel_similarity.html.md"""
 
 # %% auto #0
 __all__ = ['DISTANCES', 'pixel_distance', 'mnist_distance', 'NearestMeanClassifier', 'label_accuracy', 'pixel_similarity_3v7',
-           'nearest_mean_mnist']
+           'distance_figure', 'DistanceExplorer', 'nearest_mean_mnist']
 
 # %% ../nbs/02_pixel_similarity.ipynb #de717b50
 import torch
@@ -90,6 +90,76 @@ def pixel_similarity_3v7() -> dict:
     res = timed_result(lambda: NearestMeanClassifier('l1').fit(x, y), lambda clf: sum(per_digit(clf))/2, keep='clf')
     res['accuracy_3'], res['accuracy_7'] = per_digit(res.pop('clf'))
     return res
+
+# %% ../nbs/02_pixel_similarity.ipynb #d2e0a002
+import io
+
+import matplotlib.pyplot as plt
+import ipywidgets as widgets
+from IPython.display import display, Image
+
+def distance_figure(x:torch.Tensor, # one image `[28, 28]`
+                    label:int, # its true class
+                    means:torch.Tensor, # the class means `[k, 28, 28]`
+                    classes=range(10), # the class of each mean
+                    title:str|None=None # figure title; by default it says what each distance predicts, right or wrong
+                   ) -> plt.Figure:
+    "The image beside the class means, with its L1 and L2 distance to each as bar charts, the nearest mean in red"
+    classes = [int(c) for c in classes]
+    d = {k: pixel_distance(x, means, k) for k in DISTANCES}
+    pred = {k: classes[v.argmin().item()] for k, v in d.items()}
+    fig = plt.figure(figsize=(13, 5), layout='constrained')
+    gs = fig.add_gridspec(2, len(classes) + 1, height_ratios=[1, 1.5])
+    axs = [fig.add_subplot(gs[0, i]) for i in range(len(classes) + 1)]
+    axs[0].imshow(x, cmap='Greys'); axs[0].set_title(f'this digit: {label}', color='C0', fontsize=11)
+    for ax, m, c in zip(axs[1:], means, classes):
+        ax.imshow(m, cmap='Greys')
+        ax.set_title(f'mean {c}', fontsize=10, color='red' if c in pred.values() else 'black')
+    for ax in axs: ax.set_xticks([]); ax.set_yticks([])
+    half = (len(classes) + 1) // 2
+    for ax, (k, v) in zip((fig.add_subplot(gs[1, :half]), fig.add_subplot(gs[1, half:])), d.items()):
+        ax.bar(classes, v.tolist(), color=['red' if c == pred[k] else 'C0' for c in classes])
+        ax.set_xticks(classes); ax.set_xlabel('class mean'); ax.set_ylabel(f'{k.upper()} distance')
+        ax.set_ylim(0, v.max().item() * 1.15)
+        ax.set_title(f"{k.upper()}: nearest is the mean {pred[k]}, {'right' if pred[k] == label else 'wrong'}")
+    fig.suptitle(title or f"A {label}: L1 says {pred['l1']} ({'right' if pred['l1'] == label else 'wrong'}), "
+                          f"L2 says {pred['l2']} ({'right' if pred['l2'] == label else 'wrong'})")
+    return fig
+
+class DistanceExplorer:
+    "A widget: pick a validation digit with a slider (or at random) and see its L1 and L2 distance to each class mean"
+    def __init__(self, xs:torch.Tensor, # validation images `[n, 28, 28]`
+                 ys:torch.Tensor, # their labels `[n]`
+                 means:torch.Tensor, # class means `[k, 28, 28]`
+                 classes=range(10), # the class of each mean
+                 index:int=0, # the digit shown first
+                 seed:int=42 # seed for the "random" button
+                ):
+        if len(xs) != len(ys): raise ValueError(f"DistanceExplorer: {len(xs)} images but {len(ys)} labels; pass one label per image.")
+        self.xs, self.ys, self.means, self.classes = xs, ys, means, list(classes)
+        self.gen = torch.Generator().manual_seed(seed)
+        self.index = widgets.IntSlider(value=index, min=0, max=len(xs) - 1, description='digit', continuous_update=False)
+        self.random = widgets.Button(description='random')
+        self.random.on_click(lambda _: setattr(self.index, 'value', torch.randint(len(self.xs), (1,), generator=self.gen).item()))
+        self.out = widgets.Output()
+        self.index.observe(lambda change: self.draw(), names='value')
+        self.widget = widgets.VBox([widgets.HBox([self.index, self.random]), self.out])
+        self.draw()
+
+    def figure(self) -> plt.Figure:
+        "The figure for the digit the slider points at"
+        i = self.index.value
+        return distance_figure(self.xs[i], int(self.ys[i]), self.means, self.classes)
+
+    def draw(self):
+        "Redraw the figure into the `Output` widget"
+        fig = self.figure(); buf = io.BytesIO()
+        fig.savefig(buf, format='png', dpi=72); plt.close(fig)
+        with self.out:
+            self.out.clear_output(wait=True)
+            display(Image(data=buf.getvalue()))
+
+    def _ipython_display_(self): display(self.widget)
 
 # %% ../nbs/02_pixel_similarity.ipynb #24fa43b3
 def nearest_mean_mnist(distance:str='l2' # 'l1' or 'l2' (RMSE)

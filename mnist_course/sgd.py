@@ -8,7 +8,7 @@ Docs: https://mnist-course.github.io/mnist_course/sgd.html.md"""
 __all__ = ['roller_coaster', 'quadratic', 'mse', 'show_preds', 'apply_step', 'train_steps', 'plot_losses', 'SGDStepper']
 
 # %% ../nbs/04_sgd.ipynb #26c95994
-import io, math
+import io, itertools, math
 
 import torch
 import matplotlib.pyplot as plt
@@ -132,8 +132,10 @@ class SGDStepper:
         self.buttons = [widgets.Button(description=d) for d in ('1 step', '10 steps', 'reset')]
         for b, act in zip(self.buttons, (lambda _: self.step(1), lambda _: self.step(10), lambda _: self.reset())):
             b.on_click(act)
+        self.status = widgets.HTML()   # says "diverged: press reset" when the loss has overflowed
         self.out = widgets.Output()
-        self.widget = widgets.VBox([widgets.HBox([self.lr, *self.buttons]), self.out])
+        self.widget = widgets.VBox([widgets.HBox([self.lr, *self.buttons, self.status]), self.out])
+        self.lr.observe(lambda change: self.draw(), names='value')   # a new rate redraws at once
         self.reset()
 
     def loss(self) -> float:
@@ -143,7 +145,7 @@ class SGDStepper:
     def reset(self):
         "Go back to the starting parameters and redraw"
         self.params = self.start.clone().requires_grad_()
-        self.losses = [self.loss()]
+        self.losses, self.lrs = [self.loss()], []   # lrs[i]: the rate of step i+1
         self.draw()
 
     def step(self, n:int=1):
@@ -152,21 +154,46 @@ class SGDStepper:
         for _ in range(n):
             if not math.isfinite(self.losses[-1]): break
             apply_step(self.params, lossf, self.lr.value)
-            self.losses.append(self.loss())
+            self.lrs.append(self.lr.value); self.losses.append(self.loss())
         self.draw()
 
+    @property
+    def diverged(self) -> bool:
+        "Has the loss overflowed to inf or nan (so stepping can do nothing more)?"
+        return not math.isfinite(self.losses[-1])
+
+    def runs(self) -> list:
+        "The steps taken so far as `[(rate, number of steps), ...]`, one entry per run of steps at one rate"
+        return [(lr, len(list(g))) for lr, g in itertools.groupby(self.lrs)]
+
+    def history(self) -> str:
+        "The steps per rate, for a title: '10 steps at 1.0e-05, then 3 steps at 4.0e-05'"
+        parts = [f"{_steps(k)} at {lr:.1e}" for lr, k in self.runs()] or ['0 steps']
+        if len(parts) > 2: parts = [f"{_steps(len(self.lrs))} ({len(parts)} rates)", 'last ' + parts[-1]]
+        return ', then '.join(parts)
+
     def figure(self):
-        "A two-panel matplotlib figure of the current predictions and the loss history"
+        "A two-panel matplotlib figure of the current predictions and the loss history, rate changes marked"
         fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(10, 3.2))
         with torch.no_grad(): preds = self.model(self.x, self.params)
         show_preds(self.x, self.y, preds, ax=ax0, ylim=self.ylim,
-                   title=f"after {_steps(len(self.losses)-1)} at lr={self.lr.value:.1e}: loss {_fmt_loss(self.losses[-1])}")
-        plot_losses(self.losses, ax=ax1, title='loss history')
+                   title=f"after {self.history()}: loss {_fmt_loss(self.losses[-1])}")
+        runs = self.runs()
+        plot_losses([l if math.isfinite(l) else float('nan') for l in self.losses], ax=ax1,
+                    title='loss history' + (' (dashed: the rate changed)' if len(runs) > 1 else ''))
+        at = 0
+        for i, (lr, k) in enumerate(runs):
+            if i: ax1.axvline(at, color='grey', ls='--', lw=1); ax1.annotate(f"lr {lr:.1e}", (at, 1), xycoords=('data', 'axes fraction'),
+                                                                               xytext=(3, -12), textcoords='offset points', fontsize=8)
+            at += k
         ax1.set_xlim(-0.5, max(10, len(self.losses)-1) + 0.5)
+        fig.suptitle(f"next steps at lr={self.lr.value:.1e}" + ("   (diverged: press reset)" if self.diverged else ""), fontsize=10)
         return fig
 
     def draw(self):
-        "Redraw the figure into the `Output` widget"
+        "Redraw the figure into the `Output` widget; disable stepping once the loss has diverged"
+        self.status.value = '<b style="color:#c00">diverged: press reset</b>' if self.diverged else ''
+        for b in self.buttons[:2]: b.disabled = self.diverged
         png = _fig_png(self.figure())
         with self.out:
             self.out.clear_output(wait=True)

@@ -4,6 +4,7 @@ import argparse, json, time
 from pathlib import Path
 from .browser import Browser, find_chromium
 from .convert import assets, to_html
+from .explorables import pad_test_page
 from .nb import widget_views
 from .page import check_page, widget_failures
 from .rules import static_checks
@@ -14,8 +15,11 @@ def default_notebooks(nbs=ROOT/'nbs') -> list[Path]:
     "The lessons (`nbs/[0-9][0-9]_*.ipynb`) and the course home (`nbs/index.ipynb`)"
     return sorted(nbs.glob('[0-9][0-9]_*.ipynb')) + ([nbs/'index.ipynb'] if (nbs/'index.ipynb').exists() else [])
 
-def check(paths, out=ROOT/'render_check', js_dir=None, browser:bool=True, timeout:int=120, quiet:bool=False) -> dict:
-    "Check every notebook in `paths`; returns {notebook path: [failures]} (empty list = passed)"
+def check(paths, out=ROOT/'render_check', js_dir=None, browser:bool=True, timeout:int=120, quiet:bool=False,
+          pad_page:bool=False) -> dict:
+    """Check every notebook in `paths`; returns {notebook path: [failures]} (empty list = passed). With `pad_page`,
+    also a page holding a DigitPadExplorer with a seeded test model (`explorables.pad_test_page`), so the pad's
+    drawing, preparation and forward pass are checked whether or not a lesson shows one."""
     out = Path(out)
     a = assets(js_dir or ROOT/'render_check'/'js', required=browser)
     exe = find_chromium() if browser else None
@@ -24,7 +28,7 @@ def check(paths, out=ROOT/'render_check', js_dir=None, browser:bool=True, timeou
                          'CHROMIUM=...); use --no-browser to skip the browser checks')
     say = (lambda *a: None) if quiet else (lambda *a: print(*a, flush=True))
     br = Browser(exe) if browser else None
-    results = {}
+    results, report, agreement = {}, [], []
     try:
         t0 = time.time()
         paths = [Path(p) for p in paths]
@@ -44,7 +48,8 @@ def check(paths, out=ROOT/'render_check', js_dir=None, browser:bool=True, timeou
                 say(f'FAIL {p}: changed during the check'); continue
             if br and html:
                 try:
-                    bfails, views = check_page(br, html.resolve().as_uri(), out/'screenshots'/(p.stem + '.png'))
+                    bfails, views = check_page(br, html.resolve().as_uri(), out/'screenshots'/(p.stem + '.png'),
+                                               report=report, agreement=agreement)
                     fails += bfails + widget_failures(nb, views)
                 except Exception as e:
                     fails.append(f'browser check failed: {str(e).splitlines()[0] if str(e) else repr(e)}')
@@ -52,6 +57,16 @@ def check(paths, out=ROOT/'render_check', js_dir=None, browser:bool=True, timeou
             say(f'{"FAIL" if fails else "ok  "} {p} ({"browser " if br else ""}{time.time() - t0:.1f}s)')
             for f in fails: say(f'     - {f}')
             for n in notes: say(f'     note: {n}')
+        if br and pad_page:
+            t0, name = time.time(), Path('digit-pad-test-page')
+            page_path = pad_test_page(out/'html'/'digit-pad-test-page.html')
+            try: results[name], _ = check_page(br, page_path.resolve().as_uri(), out/'screenshots'/'digit-pad-test-page.png',
+                                              report=report, agreement=agreement)
+            except Exception as e: results[name] = [f'browser check failed: {str(e).splitlines()[0] if str(e) else repr(e)}']
+            say(f'{"FAIL" if results[name] else "ok  "} {name} (a DigitPadExplorer with a seeded test model; {time.time() - t0:.1f}s)')
+            for f in results[name]: say(f'     - {f}')
+        if report: say('explorables used: ' + '; '.join(report))
+        if agreement: say(f'explorables: largest |JS - PyTorch| probability difference {max(agreement):.2e} over {len(agreement)} inputs')
     finally:
         if br: br.close()
     return results
@@ -63,12 +78,13 @@ def main(argv=None) -> int:
     ap.add_argument('--out', default=str(ROOT/'render_check'), help='folder for html/ and screenshots/ (git-ignored)')
     ap.add_argument('--js', default=None, help='folder with the local JS assets (default render_check/js)')
     ap.add_argument('--no-browser', action='store_true', help='static checks and nbconvert only')
+    ap.add_argument('--no-pad-page', action='store_true', help='skip the digit pad test page (a seeded model)')
     ap.add_argument('--timeout', type=int, default=120, help='seconds allowed for nbconvert per notebook')
     args = ap.parse_args(argv)
     paths = args.notebooks or default_notebooks()
     if not paths: print('check_render: no notebooks to check'); return 1
     t0 = time.time()
-    res = check(paths, args.out, args.js, not args.no_browser, args.timeout)
+    res = check(paths, args.out, args.js, not args.no_browser, args.timeout, pad_page=not args.no_pad_page)
     bad = {p: f for p, f in res.items() if f}
     print(f'\nrender check: {len(res) - len(bad)} of {len(res)} notebooks passed in {time.time() - t0:.0f}s'
           + ('' if args.no_browser else f'; screenshots in {Path(args.out)/"screenshots"}'))

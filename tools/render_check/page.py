@@ -2,6 +2,8 @@
 math to render, collect the page's problems, take a full-page screenshot, and compare the widget views in the
 DOM with what the saved widget state says they contain."""
 from __future__ import annotations
+from pathlib import Path
+from .explorables import check_explorables
 from .nb import label, widget_expectations, widget_state, widget_views
 
 PAGE_JS = r"""(() => ({
@@ -26,8 +28,10 @@ MATHJAX_JS = r"""new Promise(done => {
 def _rendered(info):
     return all(v['rendered'] and v['widgets'] for v in info['views']) and info['mermaid_pending'] == 0
 
-def check_page(browser, url:str, shot_path, load_timeout:float=30) -> tuple[list[str], list[dict]]:
-    "Load a notebook page in `browser`: (failures, what the DOM holds for each widget view)"
+def check_page(browser, url:str, shot_path, load_timeout:float=30, report:list|None=None,
+               agreement:list|None=None) -> tuple[list[str], list[dict]]:
+    """Load a notebook page in `browser`: (failures, what the DOM holds for each widget view). The page's live
+    explorables are used and compared with Python (`explorables`); their screenshots go beside `shot_path`."""
     with browser.open(url, timeout=load_timeout) as page:
         # widgets and mermaid diagrams render after load: wait until every one has, or until the page has been
         # still for 2 s (a view that fails to build leaves the DOM unchanged)
@@ -35,6 +39,8 @@ def check_page(browser, url:str, shot_path, load_timeout:float=30) -> tuple[list
         fails = []
         if info['mermaid_pending']: fails.append(f'{info["mermaid_pending"]} mermaid diagram(s) did not render')
         fails += [f'mermaid diagram failed to render: {e}' for e in info['mermaid_errors']]
+        shot_path = Path(shot_path)
+        fails += check_explorables(page, shot_path.stem, shot_path.parent, report, agreement=agreement)
         page.evaluate(MATHJAX_JS)   # let MathJax typeset before the screenshot
         page.wait(0.3)
         page.screenshot(shot_path)
