@@ -8,7 +8,7 @@ Docs: https://mnist-course.github.io/mnist_course/convolutions.html.md"""
 __all__ = ['apply_kernel', 'conv_output_size', 'mnist_folder', 'mnist_image_splits', 'conv_block', 'simple_cnn', 'n_params',
            'BF16', 'shift_images', 'fit_cnn', 'train_cnn']
 
-# %% ../nbs/09_convolutions.ipynb #9583f96e
+# %% ../nbs/09_convolutions.ipynb #946afeff
 import math, time
 from functools import partial
 from pathlib import Path
@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import timed_result
+from . import timed_result, torch_threads
 from .data import get_dataset
 from .learner import MNISTLearner, mnist_splits
 from .losses import multiclass_accuracy
@@ -111,7 +111,7 @@ class BF16(nn.Module):
     def forward(self, x):
         with torch.autocast(x.device.type, dtype=torch.bfloat16): return self.model(x).float()
 
-# %% ../nbs/09_convolutions.ipynb #d439b4c4
+# %% ../nbs/09_convolutions.ipynb #15109064
 def shift_images(xb:torch.Tensor, # a batch of images `[bs, c, h, w]`
                  generator:torch.Generator|None=None, # seeded generator for the shift
                  max_shift:int=1 # largest shift in pixels, in each direction
@@ -130,16 +130,17 @@ def fit_cnn(model:nn.Module, # e.g. `simple_cnn(seed=42)`
             bs:int=256, # batch size
             seed:int=42, # seed for the shuffling and the shifts
             device=None, # None: a GPU if there is one, else the CPU
-            progress:bool=True # show the progress bars and the table
+            progress:bool=True, # show the progress bars and the table
+            num_threads:int|None=1 # torch CPU threads while training (None: leave torch's setting alone)
            ) -> MNISTLearner:
     "Train `model` with `MNISTLearner`: SGD with momentum, one-cycle to `lr`; return the learner"
     data = data if data is not None else mnist_image_splits()[:4]
     learn = MNISTLearner(BF16(model) if bf16 else model, data, opt_func=partial(torch.optim.SGD, momentum=momentum), bs=bs,
                          seed=seed, train_tfm=partial(shift_images, max_shift=max_shift) if max_shift else None, device=device)
-    learn.fit(epochs, lr, one_cycle=True, progress=progress)
+    with torch_threads(num_threads): learn.fit(epochs, lr, one_cycle=True, progress=progress)
     return learn
 
-# %% ../nbs/09_convolutions.ipynb #434fad83
+# %% ../nbs/09_convolutions.ipynb #e115403c
 def train_cnn(seed:int=42, # seed for the initial weights, the shuffling and the shifts
               epochs:int=8, # passes over the 50,000 training images
               lr:float=0.4, # peak learning rate of the one-cycle schedule
@@ -148,15 +149,17 @@ def train_cnn(seed:int=42, # seed for the initial weights, the shuffling and the
               bf16:bool=True, # bfloat16 mixed precision
               device=None, # None: a GPU if there is one, else the CPU
               progress:bool=True, # show the progress bars and the table
+              num_threads:int|None=1, # torch CPU threads while training (None: leave torch's setting alone)
               keep_learner:bool=False # also return the `MNISTLearner` under `'learn'`
              ) -> dict:
     "Lesson 9's headline CNN: `accuracy` on the 10,000 test images, `train_seconds`, `valid_accuracy`, parameters"
     trn_x, trn_y, val_x, val_y, tst_x, tst_y = mnist_image_splits()
     model = simple_cnn(channels, seed=seed)
-    train = lambda: fit_cnn(model, epochs, lr, (trn_x, trn_y, val_x, val_y), max_shift, bf16, seed=seed, device=device, progress=progress)
+    train = lambda: fit_cnn(model, epochs, lr, (trn_x, trn_y, val_x, val_y), max_shift, bf16, seed=seed, device=device,
+                            progress=progress, num_threads=num_threads)
     res = timed_result(train, lambda learn: multiclass_accuracy(learn.get_preds(tst_x), tst_y), keep='learn',
                        model=f"cnn {'-'.join(map(str, channels))} (batch norm, one-cycle, {epochs} epochs)",
-                       dataset='mnist test', epochs=epochs, seed=seed, params=n_params(model))
+                       dataset='mnist test', epochs=epochs, seed=seed, params=n_params(model), num_threads=num_threads)
     res['valid_accuracy'] = res['learn'].history[-1]['multiclass_accuracy']
     res['device'] = str(res['learn'].device)
     if not keep_learner: del res['learn']
