@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import pixels, fitting, sgd, losses, learner, backprop
+from . import pixels, fitting, sgd, losses, learner, backprop, convolutions
 
 # %% ../nbs/11_exercises.ipynb #253936ef
 class Feedback:
@@ -681,6 +681,49 @@ exercise('hidden_delta', 8, "BP2 for a ReLU layer: δ^l from δ^(l+1), W^(l+1) a
               Mistake('transposed W', _bp2(backprop.relu_prime, transpose=True), "With examples as rows, (W^(l+1))ᵀ δ becomes `delta @ W`, no `.T`: the transpose is already in the row layout."),
               Mistake('used relu(z), not its derivative', _bp2(backprop.relu), "Multiply by the *derivative* of the ReLU, `(z > 0)`, not by `relu(z)` itself."),
               Mistake("used the sigmoid's derivative", _bp2(backprop.sigmoid_prime), "These hidden layers are ReLUs: their derivative is `(z > 0)`, not σ(z)(1-σ(z)).")])
+
+# %% ../nbs/11_exercises.ipynb #65a77b5d
+def _out_size(round_=lambda a, s: a // s, both_sides=True, plus_one=True):
+    "The output-size formula, or a variant of it with one classic mistake"
+    return lambda n, k, s, p: round_(n + (2 if both_sides else 1)*p - k, s) + (1 if plus_one else 0)
+
+exercise('conv_output_size', 9, "the output size of a convolution from image size, kernel size, stride and padding",
+    "One formula gives the shape after every layer of a CNN before you run it, and most shape errors are found with it.",
+    reference=convolutions.conv_output_size,
+    cases=[call('size 28, kernel 3, stride 2, padding 1', 28, 3, 2, 1), call('size 28, kernel 5, stride 1, padding 0', 28, 5, 1, 0),
+           call('size 7, kernel 3, stride 2, padding 1', 7, 3, 2, 1), call('size 14, kernel 3, stride 3, padding 0', 14, 3, 3, 0)],
+    mistakes=[Mistake('forgot the +1', _out_size(plus_one=False), "Count the positions, not the steps: a kernel as big as the image still fits once, so add 1 after dividing by the stride."),
+              Mistake('padding on one side only', _out_size(both_sides=False), "Padding adds `padding` zeros on *each* side: the padded size is `size + 2*padding`."),
+              Mistake('true division', _out_size(round_=lambda a, s: a / s), "`/` gives a fraction when the stride doesn't divide evenly; the kernel can't take part of a step, so round down with `//`."),
+              Mistake('rounded up', _out_size(round_=lambda a, s: math.ceil(a / s)), "Round *down* (`//`): a last step that would run past the padded image is not taken.")])
+
+# %% ../nbs/11_exercises.ipynb #2102b8c5
+def _kernel_sums(flip=False, pad=0, short=0, mean=False):
+    "`apply_kernel` without padding, or a variant of it with one classic mistake"
+    def f(img, k):
+        out = convolutions.apply_kernel(img, k.flip(0, 1) if flip else k, padding=pad)
+        out = out[:out.shape[0]-short, :out.shape[1]-short]
+        return out / k.numel() if mean else out
+    return f
+
+_edge_img = torch.tensor([[0., 0, 0, 0, 0], [0, 0, 0, 0, 0], [1, 1, 1, 1, 1], [1, 1, 1, 1, 1], [1, 1, 0, 0, 0]])
+exercise('apply_kernel', 9, "slide a 3×3 kernel over an image: the sum of products at every position (no padding, stride 1)",
+    "This sum of products at every position is all a convolution layer computes; what it detects is decided by the kernel's weights.",
+    reference=_kernel_sums(),
+    cases=[call('a random 6×5 image and a random kernel', _rand(6, 5, seed=110), _randn(3, 3, seed=111)),
+           call('a 5×5 image with a top edge and the top-edge kernel', _edge_img, torch.tensor([[-1., -1, -1], [0, 0, 0], [1, 1, 1]]))],
+    mistakes=[Mistake('flipped the kernel', _kernel_sums(flip=True), "You flipped the kernel, as convolution in mathematics does. Deep learning's convolution (`F.conv2d`) uses the kernel as it is: multiply `img[r:r+3, c:c+3] * kernel`."),
+              Mistake('padded the image', _kernel_sums(pad=1), "Without padding the output is smaller than the image: a 3×3 kernel fits in `h - 2` rows and `w - 2` columns."),
+              Mistake('stopped one position short', _kernel_sums(short=1), "Off by one: the last position starts at row `h - 3`, so the loop is `range(h - 2)` (and `range(w - 2)`)."),
+              Mistake('averaged, not summed', _kernel_sums(mean=True), "Add up the nine products with `.sum()`; don't average them.")])
+
+# %% ../nbs/11_exercises.ipynb #1e4639bc
+exercise('conv_params', 9, "the number of parameters of `nn.Conv2d(16, 32, 3)`",
+    "A convolution's parameters don't depend on the image size: the same kernels are used at every position.",
+    reference=4640, normalize=int, nudge="Count the weights of one kernel (a 3×3 grid for each input channel), multiply by the number of kernels, then add the biases.",
+    mistakes=[Mistake('forgot the biases', 4608, "Each of the 32 kernels also has a bias: add 32."),
+              Mistake('forgot the input channels', 320, "Each kernel has a 3×3 grid for *each* of the 16 input channels: 32 × 16 × 3 × 3 weights, plus the biases."),
+              Mistake('biases per input channel', 4624, "There is one bias per *output* channel (32 of them), not per input channel.")])
 
 # %% ../nbs/11_exercises.ipynb #3ea3a8bf
 def exercises_table(lesson:int|None=None # only this lesson's exercises; None: all of them
