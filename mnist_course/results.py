@@ -15,7 +15,7 @@ from typing import Callable, NamedTuple
 import torch
 
 # %% ../nbs/10_results.ipynb #c0ffee01
-from . import pixels, training, learner, backprop
+from . import pixels, training, learner, backprop, convolutions
 
 # %% ../nbs/10_results.ipynb #4a11e001
 class Headline(NamedTuple):
@@ -42,6 +42,7 @@ HEADLINES = [
     Headline(6, 'resnet18 from scratch (fastai, 1 epoch one-cycle)', 'mnist_sample (3 vs 7)', 'valid', partial(training.train_resnet18_3v7, progress=False), 0.99, slow=True),
     Headline(7, 'mlp 784-512-10, best of lesson 7 (MNISTLearner, one-cycle, bf16 where fast)', 'mnist (10 digits)', 'test', partial(learner.train_best_mlp, progress=False), 0.98),
     Headline(8, 'backprop-mlp 784-256-128-10 (hand-written gradients)', 'mnist (10 digits)', 'test', partial(backprop.train_backprop_mlp, progress=False), 0.95),
+    Headline(9, 'cnn 16-32-64-128, batch norm (MNISTLearner, one-cycle, bf16 where fast)', 'mnist (10 digits)', 'test', partial(convolutions.train_cnn, progress=False), 0.993),
 ]
 
 # %% ../nbs/10_results.ipynb #093f23c9
