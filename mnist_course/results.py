@@ -56,7 +56,7 @@ def collect_results(include_slow:bool=False, # also run the rows marked `slow`
         if h.slow and not include_slow: continue
         t0 = time.perf_counter()
         with contextlib.redirect_stdout(sys.stderr): res = h.train()  # keep stdout for the table or JSON
-        row = dict(lesson=h.lesson, model=h.model, dataset=h.dataset, split=res.get('split', h.split),
+        row = dict(lesson=h.lesson, model=h.model, dataset=h.dataset, split=h.split,
                    accuracy=round(float(res['accuracy']), 4), train_seconds=round(float(res['train_seconds']), 2))
         rows.append(row)
         if log: log(f"lesson {h.lesson}: {h.model}: {row['split']} accuracy {row['accuracy']:.4f} "
