@@ -6,7 +6,7 @@ Docs: https://mnist-course.github.io/mnist_course/convolutions.html.md"""
 
 # %% auto #0
 __all__ = ['apply_kernel', 'conv_output_size', 'mnist_folder', 'mnist_image_splits', 'conv_block', 'simple_cnn', 'n_params',
-           'BF16', 'shift_images', 'fit_cnn', 'train_cnn']
+           'shift_images', 'fit_cnn', 'train_cnn']
 
 # %% ../nbs/09_convolutions.ipynb #946afeff
 import math, time
@@ -102,15 +102,6 @@ def n_params(model:nn.Module) -> int:
     "The number of parameters (weights and biases) of `model`"
     return sum(p.numel() for p in model.parameters())
 
-# %% ../nbs/09_convolutions.ipynb #3dd5acff
-class BF16(nn.Module):
-    "Run `model`'s forward pass under `torch.autocast` with bfloat16, and return float32 outputs"
-    def __init__(self, model:nn.Module):
-        super().__init__()
-        self.model = model
-    def forward(self, x):
-        with torch.autocast(x.device.type, dtype=torch.bfloat16): return self.model(x).float()
-
 # %% ../nbs/09_convolutions.ipynb #15109064
 def shift_images(xb:torch.Tensor, # a batch of images `[bs, c, h, w]`
                  generator:torch.Generator|None=None, # seeded generator for the shift
@@ -135,8 +126,9 @@ def fit_cnn(model:nn.Module, # e.g. `simple_cnn(seed=42)`
            ) -> MNISTLearner:
     "Train `model` with `MNISTLearner`: SGD with momentum, one-cycle to `lr`; return the learner"
     data = data if data is not None else mnist_image_splits()[:4]
-    learn = MNISTLearner(BF16(model) if bf16 else model, data, opt_func=partial(torch.optim.SGD, momentum=momentum), bs=bs,
-                         seed=seed, train_tfm=partial(shift_images, max_shift=max_shift) if max_shift else None, device=device)
+    learn = MNISTLearner(model, data, opt_func=partial(torch.optim.SGD, momentum=momentum), bs=bs,
+                         seed=seed, train_tfm=partial(shift_images, max_shift=max_shift) if max_shift else None, bf16=bf16,
+                         device=device)
     with torch_threads(num_threads): learn.fit(epochs, lr, one_cycle=True, progress=progress)
     return learn
 
