@@ -235,6 +235,8 @@ class MNISTLearner:
         self.model = model.to(self.device)
         self.trn_x, self.trn_y, self.val_x, self.val_y = (t.to(self.device) for t in data)
         self.bf16 = fast_bf16(self.device.type) if bf16 is None else bf16
+        # under autocast the first layer would round every batch to bfloat16: round the training inputs once, here
+        if self.bf16 and self.trn_x.dtype == torch.float32: self.trn_x = self.trn_x.bfloat16()
         n_classes = self.get_preds(self.trn_x[:1]).shape[1]
         check_targets(self.trn_y, n_classes, 'train'); check_targets(self.val_y, n_classes, 'valid')
         # the targets are checked: train with lesson 5's loss without its per-call checks

@@ -44,3 +44,19 @@ def test_quick_mode():
     a = parse_args(['--quick'])
     assert (a.quick, a.repeats, a.seeds) == (True, 1, 2)
     assert (parse_args([]).repeats, parse_args([]).seeds, parse_args([]).threads) == (5, 5, 2)
+
+def test_mlp_train_flops():
+    from tools.bench import mlp_train_flops
+    # one item, one epoch, 784-512-10: first layer forward + weight gradient, second layer three products
+    assert mlp_train_flops(1, 1) == 2 * (2*784*512 + 3*512*10)
+    assert mlp_train_flops(50_000, 3) == pytest.approx(3 * 50_000 * mlp_train_flops(1, 1))
+    assert mlp_train_flops(1, 1, (784, 10)) == 2 * 2 * 7840      # a linear model: no hidden layer
+    with pytest.raises(ValueError, match="needs an input and an output width"): mlp_train_flops(1, 1, (784,))
+
+def test_floor_row():
+    from tools.bench import floor_row
+    r = floor_row('plain', 2.0, 1e12, {'fp32': 5e11, 'bf16': 2e12})
+    assert (r['fp32_floor_s'], r['x_fp32_floor']) == (2.0, 1.0)
+    assert (r['bf16_floor_s'], r['x_bf16_floor']) == (0.5, 4.0)
+    assert r['gflop'] == 1000.
+    with pytest.raises(ValueError, match="the bf16 rate must be positive"): floor_row('x', 1., 1., {'bf16': 0.})

@@ -55,6 +55,29 @@ def interleave(variants:list, # names of the variants
     n = len(variants)
     return [variants[(r + i) % n] for r in range(repeats) for i in range(n)]
 
+def mlp_train_flops(n_items:int, # training items per epoch
+                    epochs:int, # passes over them
+                    sizes:tuple=(784, 512, 10) # the widths of the layers, input first
+                   ) -> float:
+    "Multiply-adds x 2 of training an MLP: each layer's product once forward and twice backward (no gradient for the input)"
+    if len(sizes) < 2: raise ValueError(f"sizes needs an input and an output width, got {sizes}.")
+    first, rest = sizes[0] * sizes[1], sum(a * b for a, b in zip(sizes[1:], sizes[2:]))
+    # the first layer needs no gradient for its input (the images), so its backward pass is one product, not two
+    return 2. * n_items * epochs * (2 * first + 3 * rest)
+
+def floor_row(name:str, # what is measured
+              seconds:float, # its median time
+              flops:float, # its floating-point operations
+              rates:dict # dtype name -> measured matrix-product rate in FLOP/s
+             ) -> dict:
+    "How far `seconds` is above the time the matrix products alone would take at each measured rate"
+    row = dict(run=name, seconds=seconds, gflop=flops / 1e9)
+    for k, r in rates.items():
+        if r <= 0: raise ValueError(f"the {k} rate must be positive, got {r}.")
+        row[f'{k}_floor_s'] = flops / r
+        row[f'x_{k}_floor'] = seconds / (flops / r)
+    return row
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     p.add_argument('--quick', action='store_true', help='one repeat, two seeds, a short neighbour test: a smoke test')
@@ -72,6 +95,19 @@ class clock(list):
     "A context that times its block: afterwards it holds `[wall seconds, CPU seconds of this process]`"
     def __enter__(self): self.t = (time.perf_counter(), time.process_time()); return self
     def __exit__(self, *exc): self[:] = [time.perf_counter() - self.t[0], time.process_time() - self.t[1]]
+
+def matmul_rate(dtype, n_hidden:int, bs:int, repeats:int=30) -> float:
+    "FLOP/s of one training step's matrix products for a 784-`n_hidden`-10 MLP in `dtype`, the fastest of `repeats`"
+    import torch
+    shapes = [(bs, 784, n_hidden), (784, bs, n_hidden), (bs, n_hidden, 10), (bs, 10, n_hidden), (n_hidden, bs, 10)]
+    pairs = [(torch.randn(m, k).to(dtype), torch.randn(k, n).to(dtype)) for m, k, n in shapes]
+    flops = sum(2 * m * k * n for m, k, n in shapes)
+    best = float('inf')
+    for _ in range(repeats + 3):
+        t0 = time.perf_counter()
+        for a, b in pairs: a @ b
+        best = min(best, time.perf_counter() - t0)
+    return flops / best
 
 NEIGHBOUR = """
 import torch, time
@@ -120,8 +156,8 @@ def main(argv=None):
                     loss.backward(); opt.step(); opt.zero_grad(); sched.step()
         return c + [test_acc(model)]
 
-    def index_batches_of(g):
-        for idx in index_batches(len(trn_x), BS, True, g): yield trn_x[idx], trn_y[idx]
+    def index_batches_of(g, x=trn_x):
+        for idx in index_batches(len(x), BS, True, g): yield x[idx], trn_y[idx]
 
     def tensor_dataset_of(g):
         from torch.utils.data import DataLoader, TensorDataset
@@ -141,7 +177,10 @@ def main(argv=None):
         with clock() as c, learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(EPOCHS, LR)
         return c + [test_acc(learn.model)]
 
+    # MNISTLearner rounds the training inputs to bf16 once (autocast would round every batch): the same, by hand
+    trn_x16 = trn_x.bfloat16() if bf16 else trn_x
     variants = {'ours (MNISTLearner)': ours, 'plain': partial(plain_loop, index_batches_of),
+                'plain, inputs stored in bf16': partial(plain_loop, partial(index_batches_of, x=trn_x16)),
                 'DataLoader(TensorDataset)': partial(plain_loop, tensor_dataset_of)}
     if not args.skip_fastai: variants['fastai Learner'] = fastai_learner
     variants['plain']()   # warm-up, not counted: the first bf16 products of a process pay for setting up their kernels
@@ -154,6 +193,16 @@ def main(argv=None):
           f"cpu = this process's CPU seconds, all threads):")
     print(format_rows(summarize(times, accs, cpu=cpus), {'median_s': '.3f', 'min_s': '.3f', 'accuracy': '.4f', 'ratio': '.2f',
                                                           'median_cpu_s': '.3f', 'cpu_ratio': '.2f'}), flush=True)
+
+    rates = {'fp32': matmul_rate(torch.float32, H, BS), 'bf16': matmul_rate(torch.bfloat16, H, BS)}
+    flops = mlp_train_flops(len(trn_x), EPOCHS, (784, H, 10))
+    print(f"\nCompute floor: the recipe's matrix products are {flops/1e9:.0f} GFLOP; this CPU's rate for them, measured now "
+          f"(best of 30): fp32 {rates['fp32']/1e9:.0f} GFLOP/s, bf16 {rates['bf16']/1e9:.0f} GFLOP/s. "
+          f"x_..._floor = median time / (GFLOP / rate):")
+    med = statistics.median
+    print(format_rows([floor_row(k, med(times[k]), flops, rates) for k in variants],
+                      {'seconds': '.3f', 'gflop': '.0f', 'fp32_floor_s': '.3f', 'x_fp32_floor': '.2f',
+                       'bf16_floor_s': '.3f', 'x_bf16_floor': '.2f'}), flush=True)
 
     print(f"\nHeadline over seeds 0-{args.seeds-1} (train_best_mlp: trained on 50,000, measured on the test set):")
     seed_rows = []
