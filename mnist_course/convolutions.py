@@ -122,7 +122,7 @@ def fit_cnn(model:nn.Module, # e.g. `simple_cnn(seed=42)`
             seed:int=42, # seed for the shuffling and the shifts
             device=None, # None: a GPU if there is one, else the CPU
             progress:bool=True, # show the progress bars and the table
-            num_threads:int|None=1 # torch CPU threads while training (None: leave torch's setting alone)
+            num_threads:int|None=None # torch CPU threads while training (None: leave torch's setting alone)
            ) -> MNISTLearner:
     "Train `model` with `MNISTLearner`: SGD with momentum, one-cycle to `lr`; return the learner"
     data = data if data is not None else mnist_image_splits()[:4]
@@ -134,14 +134,14 @@ def fit_cnn(model:nn.Module, # e.g. `simple_cnn(seed=42)`
 
 # %% ../nbs/09_convolutions.ipynb #e115403c
 def train_cnn(seed:int=42, # seed for the initial weights, the shuffling and the shifts
-              epochs:int=8, # passes over the 50,000 training images
+              epochs:int=5, # passes over the 50,000 training images
               lr:float=0.4, # peak learning rate of the one-cycle schedule
               channels:tuple=(16, 32, 64, 128), # output channels of the stride-2 blocks
               max_shift:int=1, # shift training batches by up to this many pixels
               bf16:bool=True, # bfloat16 mixed precision
               device=None, # None: a GPU if there is one, else the CPU
               progress:bool=True, # show the progress bars and the table
-              num_threads:int|None=1, # torch CPU threads while training (None: leave torch's setting alone)
+              num_threads:int|None=None, # torch CPU threads while training (None: leave torch's setting alone)
               keep_learner:bool=False # also return the `MNISTLearner` under `'learn'`
              ) -> dict:
     "Lesson 9's headline CNN: `accuracy` on the 10,000 test images, `train_seconds`, `valid_accuracy`, parameters"
@@ -151,7 +151,8 @@ def train_cnn(seed:int=42, # seed for the initial weights, the shuffling and the
                             progress=progress, num_threads=num_threads)
     res = timed_result(train, lambda learn: multiclass_accuracy(learn.get_preds(tst_x), tst_y), keep='learn',
                        model=f"cnn {'-'.join(map(str, channels))} (batch norm, one-cycle, {epochs} epochs)",
-                       dataset='mnist test', epochs=epochs, seed=seed, params=n_params(model), num_threads=num_threads)
+                       dataset='mnist test', epochs=epochs, seed=seed, params=n_params(model),
+                       num_threads=num_threads or torch.get_num_threads())
     res['valid_accuracy'] = res['learn'].history[-1]['multiclass_accuracy']
     res['device'] = str(res['learn'].device)
     if not keep_learner: del res['learn']

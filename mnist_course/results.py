@@ -102,11 +102,15 @@ def run(argv:list|None=None # command-line arguments; `sys.argv[1:]` if None
     p.add_argument('--json', action='store_true', help="print the rows as JSON instead of a table")
     slow = ', '.join(f"{h.key} (lesson {h.lesson})" for h in HEADLINES if h.slow)
     p.add_argument('--all', action='store_true', help=f"also train the slow models: {slow}; minutes more on 2 CPU cores")
+    keys = [h.key for h in HEADLINES]
+    p.add_argument('--only', nargs='+', metavar='NAME', choices=keys,
+                   help=f"train only these models (slow ones too, if named): {', '.join(keys)}")
     args = p.parse_args(argv)
     t0 = time.perf_counter()
     log = lambda s: print(s, file=sys.stderr, flush=True)
     log(f"mnist-course-results: torch {torch.__version__}, {torch.get_num_threads()} CPU threads")
-    rows = collect_results(include_slow=args.all, log=log)
+    chosen = [h for h in HEADLINES if h.key in args.only] if args.only else None
+    rows = collect_results(include_slow=args.all or bool(args.only), log=log, headlines=chosen)
     print(json.dumps(rows, indent=2) if args.json else format_table(rows))
     log(f"done in {time.perf_counter()-t0:.1f} s")
     return rows

@@ -60,3 +60,30 @@ def test_floor_row():
     assert (r['bf16_floor_s'], r['x_bf16_floor']) == (0.5, 4.0)
     assert r['gflop'] == 1000.
     with pytest.raises(ValueError, match="the bf16 rate must be positive"): floor_row('x', 1., 1., {'bf16': 0.})
+
+def test_save_report(tmp_path):
+    from tools.bench import Tee, save_report
+    import io
+    out = io.StringIO(); t = Tee(out)
+    t.write('a\n'); t.write('b')
+    assert out.getvalue() == t.text() == 'a\nb'
+    p = save_report(t.text(), tmp_path/'r.txt')
+    assert p.read_text() == 'a\nb' and [f.name for f in tmp_path.iterdir()] == ['r.txt']   # no temporary file left
+
+ROOT = __import__('pathlib').Path(__file__).resolve().parents[1]
+
+def test_saved_report_is_complete():
+    "The report the results page shows has every section, from one finished run"
+    text = (ROOT/'tools'/'bench_output.txt').read_text()
+    for part in ('Headline recipe, 5 interleaved repeats', 'ours (MNISTLearner)', 'plain, inputs stored in bf16', 'fastai Learner',
+                 'Compute floor', 'Headline over seeds 0-4', 'One epoch of the headline recipe', 'load average at the end'):
+        assert part in text, f"tools/bench_output.txt lacks {part!r}: rerun python tools/bench.py --save tools/bench_output.txt"
+
+def test_results_page_shows_the_saved_report():
+    "nbs/10_results.ipynb's saved output is the report file as it is now (re-execute the page after a new bench run)"
+    import json
+    nb = json.loads((ROOT/'nbs'/'10_results.ipynb').read_text())
+    cells = [c for c in nb['cells'] if c['cell_type'] == 'code' and 'bench_output.txt' in ''.join(c['source'])]
+    assert len(cells) == 1
+    shown = ''.join(''.join(o.get('text', '')) for o in cells[0]['outputs'] if o.get('name') == 'stdout')
+    assert shown.strip() == (ROOT/'tools'/'bench_output.txt').read_text().strip()

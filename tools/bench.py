@@ -85,6 +85,8 @@ def parse_args(argv=None):
     p.add_argument('--seeds', type=int, default=5, help='seeds 0..n-1 for the headline (default 5)')
     p.add_argument('--threads', type=int, default=2, help='torch CPU threads (default 2)')
     p.add_argument('--skip-fastai', action='store_true', help="leave out fastai's Learner")
+    p.add_argument('--save', metavar='PATH', help='also write the report (standard output) to PATH, e.g. tools/bench_output.txt '
+                                                  'for the results page; written only when the run completes')
     a = p.parse_args(argv)
     if a.quick: a.repeats, a.seeds = 1, 2
     return a
@@ -116,13 +118,35 @@ a = torch.randn(1024, 1024)
 while True: a @ a
 """
 
+class Tee:
+    "A stand-in for `sys.stdout` that also keeps what is written, so the report can be saved at the end"
+    def __init__(self, out): self.out, self.parts = out, []
+    def write(self, s): self.parts.append(s); return self.out.write(s)
+    def flush(self): self.out.flush()
+    def text(self) -> str: return ''.join(self.parts)
+
+def save_report(text:str, path) -> Path:
+    "Write `text` to `path` through a temporary file in the same folder, so an interrupted run leaves no half-written report"
+    path = Path(path)
+    tmp = path.with_name(f'.{path.name}.tmp')
+    tmp.write_text(text); tmp.replace(path)
+    return path
+
 def main(argv=None):
     args = parse_args(argv)
+    if args.save:
+        tee = sys.stdout = Tee(sys.stdout)
+        try: _main(args)
+        finally: sys.stdout = tee.out
+        print(f"report saved to {save_report(tee.text(), args.save)}")
+    else: _main(args)
+
+def _main(args):
     import mnist_course   # sets OMP_WAIT_POLICY before torch loads
     import torch, torch.nn.functional as F
     from mnist_course.learner import MNISTLearner, mnist_splits, mlp, index_batches, fast_bf16, train_best_mlp
     torch.set_num_threads(args.threads)
-    print(f"tools/bench.py: torch {torch.__version__}, {torch.get_num_threads()} threads, "
+    print(f"tools/bench.py, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: torch {torch.__version__}, {torch.get_num_threads()} threads, "
           f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}, load average at start {os.getloadavg()}", flush=True)
     trn_x, trn_y, val_x, val_y, tst_x, tst_y = mnist_splits()
     bf16 = fast_bf16('cpu')
