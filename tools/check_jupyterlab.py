@@ -1,22 +1,33 @@
 #!/usr/bin/env python
-"""JupyterLab check: use lessons 3 and 4 (and 7 once it has the draw-a-digit pad) as a learner does, in JupyterLab.
+"""JupyterLab check: use lessons 3, 4 and 7 as a learner does, in JupyterLab.
 
-    python tools/check_jupyterlab.py [--out render_check/jupyterlab] [--timeout 600] [--keep]
+    python tools/check_jupyterlab.py [--out render_check/jupyterlab] [--shots render_check/screenshots]
+                                     [--timeout 600] [--lessons 03_fitting_a_function.ipynb ...]
 
 It copies the lessons into a temporary folder (JupyterLab saves what it runs, and the lessons must not change),
 starts `jupyter lab` on 127.0.0.1 with a random token (its kernels import this checkout's `mnist_course` through
 PYTHONPATH), and drives headless Chromium through Playwright (Debian's /usr/bin/chromium, as the render check
-does; every request to anything but 127.0.0.1 is blocked). For each lesson it runs *Restart Kernel and Run All
-Cells*, waits for the kernel, saves, and fails on any cell with an error output. Then:
+does; every request to anything but 127.0.0.1 is blocked). JupyterLab gets fresh user settings (its defaults, so a
+developer's own settings change nothing; only the "get Jupyter news?" toast is switched off, as it would cover the
+widgets). For each lesson it runs *Restart Kernel and Run All Cells*, waits for the kernel, saves, and fails on any
+cell with an error output. Then, with the mouse:
 
 - lesson 3: drags a kernel slider (`@interact`) and checks that the plot image changes; drags the in-browser
   explorer's slider and checks that its MAE text changes;
 - lesson 4: clicks the kernel stepper's "10 steps" and checks that its figure changes; clicks the in-browser
   stepper's "10 steps" and checks that its loss text changes;
-- lesson 7 (only if it shows a DigitPadExplorer): draws on the pad and checks that a prediction appears.
+- lesson 7 (only if it shows a DigitPadExplorer): picks a test image from the pad's menu and checks the verdict,
+  then draws a stroke on the pad and checks that a prediction appears, with ten probability bars that add up to 1,
+  the tallest one red and the predicted digit's, and the prepared 28x28 image inked.
 
-Screenshots of each lesson after the interaction go to `--out`. The server is stopped by its PID (and its
-process group) whatever happens. Exit status 1 and a list of failures if anything is wrong.
+JupyterLab lays out a long notebook lazily (its default "windowing": cells out of view are laid out only as they
+come into view), so one scroll towards a widget far down lands short, as the cells it passes grow to their real
+height. `on_screen` therefore scrolls until the widget stays put inside the window and the point where the mouse
+will press is on the widget itself, as a learner scrolls until they see it.
+
+Screenshots: each widget after its interaction goes to `--shots` (jupyterlab_03_quadfit.png, ...); the window of
+each lesson and the server log go to `--out`. The server is stopped by its PID (and its process group) whatever
+happens. Exit status 1 and a list of failures if anything is wrong.
 """
 from __future__ import annotations
 import argparse, json, os, re, secrets, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.request
@@ -36,11 +47,16 @@ class Lab:
     "A `jupyter lab` server on 127.0.0.1 serving `root`, started in its own process group and stopped by PID"
     def __init__(self, root:Path, log:Path, timeout:float=90):
         self.port, self.token = free_port(), secrets.token_hex(16)
+        settings = root/'.lab_settings'   # JupyterLab's defaults, not this user's settings; hidden from the file browser
+        notif = settings/'user-settings'/'@jupyterlab'/'apputils-extension'/'notification.jupyterlab-settings'
+        notif.parent.mkdir(parents=True, exist_ok=True)
+        notif.write_text(json.dumps({'fetchNews': 'false', 'checkForUpdates': False}))
         env = {**os.environ, 'PYTHONPATH': os.pathsep.join(filter(None, [str(ROOT), os.environ.get('PYTHONPATH')])),
                'MPLBACKEND': 'module://matplotlib_inline.backend_inline'}
         cmd = [sys.executable, '-m', 'jupyter', 'lab', '--no-browser', f'--ServerApp.port={self.port}',
                '--ServerApp.ip=127.0.0.1', f'--IdentityProvider.token={self.token}', f'--ServerApp.root_dir={root}',
-               '--LabApp.expose_app_in_browser=True', 
+               '--LabApp.expose_app_in_browser=True', f'--LabApp.user_settings_dir={settings/"user-settings"}',
+               f'--LabApp.workspaces_dir={settings/"workspaces"}',
                # the legacy kernel websocket protocol: with the v1 protocol, a binary message from the page (a widget's
                # state) can fail to decode on the server ("unpack requires a buffer"), which drops the connection
                '--ZMQChannelsWebsocketConnection.kernel_ws_protocol=', '--ServerApp.open_browser=False',
@@ -125,11 +141,15 @@ def saved_errors(page, path:Path) -> list[str]:
                 errs.append(f'cell {i+1} ({first[:50]}): {o.get("ename")}: {o.get("evalue", "")[:200]}')
     return errs
 
+# How long to wait for what a widget shows to change: a kernel widget runs Python, an explorable only its page's
+# script (tests/test_check_jupyterlab.py shortens both)
+KERNEL_WAIT, PAGE_WAIT = 30.0, 5.0
+
 def img_src(loc) -> str|None:
     imgs = loc.locator('img')
     return imgs.last.get_attribute('src') if imgs.count() else None
 
-def wait_change(page, get, old, timeout=30.0):
+def wait_change(page, get, old, timeout):
     end = time.time() + timeout
     while time.time() < end:
         new = get()
@@ -137,58 +157,129 @@ def wait_change(page, get, old, timeout=30.0):
         page.wait_for_timeout(250)
     return get()
 
-def drag(page, handle, dx):
-    handle.scroll_into_view_if_needed()
-    b = handle.bounding_box()
+HIT_JS = "(e, [x, y]) => { const h = document.elementFromPoint(x, y); return !!h && (h === e || e.contains(h)); }"
+
+def on_screen(page, loc, tries:int=40) -> dict|None:
+    """Scroll `loc` into the window until its box stays put inside the window and the point at its centre is on it
+    (not on something over it); its box, or None if it never got there. In JupyterLab's windowed notebook one scroll
+    is not enough: the cells it passes are laid out as they come into view, and push `loc` further down."""
+    prev, vp = None, page.viewport_size
+    for _ in range(tries):
+        try: loc.scroll_into_view_if_needed(timeout=5_000)
+        except Exception: pass                       # (re-attached while JupyterLab lays cells out: try again)
+        page.wait_for_timeout(150)
+        b = loc.bounding_box()
+        if (b and b == prev and b['width'] > 0 and 0 <= b['x'] and b['x'] + b['width'] <= vp['width']
+                and 0 <= b['y'] and b['y'] + b['height'] <= vp['height']
+                and loc.evaluate(HIT_JS, [b['x'] + b['width'] / 2, b['y'] + b['height'] / 2])): return b
+        prev = b
+    return None
+
+def drag(page, handle, dx) -> bool:
+    "Press the mouse on `handle` (scrolled into view) and drag it `dx` pixels to the right; False if it never came into view"
+    b = on_screen(page, handle)
+    if not b: return False
     x, y = b['x'] + b['width'] / 2, b['y'] + b['height'] / 2
     page.mouse.move(x, y); page.mouse.down(); page.mouse.move(x + dx, y, steps=10); page.mouse.up()
+    return True
 
-def lesson3(page) -> list[str]:
-    fails, cell = [], cell_locator(page, 'def plot_quad(a, b, c)')
-    cell.scroll_into_view_if_needed()
-    before = img_src(cell)
-    if before is None: return ['lesson 3, @interact plot_quad: no plot image after Run All']
-    drag(page, cell.locator('.noUi-handle, .widget-slider input, .slider-container').first, 50)
-    if wait_change(page, lambda: img_src(cell), before) == before:
-        fails.append('lesson 3, @interact plot_quad: dragging slider a did not change the plot image')
-    ex = page.locator('.mc-explorable[data-kind=quadfit]').first
-    if not ex.count(): return fails + ['lesson 3, QuadraticFitExplorer: not in the page after Run All']
-    ex.scroll_into_view_if_needed()
+def shot(loc, shots, name:str, what:str) -> list[str]:
+    "Save a screenshot of one widget as `shots`/jupyterlab_`name`.png; a failure if it can't"
+    if shots is None: return []
+    try: loc.screenshot(path=str(Path(shots)/f'jupyterlab_{name}.png'), timeout=20_000); return []
+    except Exception as e: return [f'{what}: could not save its screenshot jupyterlab_{name}.png ({type(e).__name__})']
+
+def lesson3(page, shots=None) -> list[str]:
+    what, cell = 'lesson 3, @interact plot_quad', cell_locator(page, 'def plot_quad(a, b, c)')
+    if not cell.count(): return [f'{what}: its cell is not in the page']
+    fails, before = [], img_src(cell)
+    if before is None: return [f'{what}: no plot image after Run All']
+    if not drag(page, cell.locator('.noUi-handle, .widget-slider input, .slider-container').first, 50):
+        fails.append(f'{what}: slider a never came into view to drag')
+    elif wait_change(page, lambda: img_src(cell), before, KERNEL_WAIT) == before:
+        fails.append(f'{what}: dragging slider a did not change the plot image')
+    fails += shot(cell, shots, '03_interact', what)
+    what, ex = 'lesson 3, QuadraticFitExplorer', page.locator('.mc-explorable[data-kind=quadfit]').first
+    if not ex.count(): return fails + [f'{what}: not in the page after Run All']
     mae = lambda: ex.locator('.mc-mae').text_content()
     m0 = mae()
-    if not m0: return fails + ['lesson 3, QuadraticFitExplorer: its script did not run in JupyterLab (no MAE shown)']
-    drag(page, ex.locator('input[name=a]'), 40)
-    if wait_change(page, mae, m0, 5) == m0: fails.append('lesson 3, QuadraticFitExplorer: dragging a did not change the MAE text')
-    return fails
+    if not m0: return fails + [f'{what}: its script did not run in JupyterLab (no MAE shown)']
+    if not drag(page, ex.locator('input[name=a]'), 40): fails.append(f'{what}: slider a never came into view to drag')
+    elif wait_change(page, mae, m0, PAGE_WAIT) == m0: fails.append(f'{what}: dragging a did not change the MAE text')
+    return fails + shot(ex, shots, '03_quadfit', what)
 
-def lesson4(page) -> list[str]:
-    fails, cell = [], cell_locator(page, 'stepper = SGDStepper(')
-    cell.scroll_into_view_if_needed()
-    before = img_src(cell)
-    if before is None: return ['lesson 4, SGDStepper: no figure after Run All']
-    cell.locator('button', has_text='10 steps').first.click()
-    if wait_change(page, lambda: img_src(cell), before) == before:
-        fails.append('lesson 4, SGDStepper: "10 steps" did not change the figure')
-    ex = page.locator('.mc-explorable[data-kind=lrstepper]').first
-    if not ex.count(): return fails + ['lesson 4, LRStepperExplorer: not in the page after Run All']
-    ex.scroll_into_view_if_needed()
+def click(page, loc) -> bool:
+    "Click `loc` with the mouse once it is in view; False if it never came into view"
+    b = on_screen(page, loc)
+    if b: page.mouse.click(b['x'] + b['width'] / 2, b['y'] + b['height'] / 2)
+    return b is not None
+
+def lesson4(page, shots=None) -> list[str]:
+    what, cell = 'lesson 4, SGDStepper', cell_locator(page, 'stepper = SGDStepper(')
+    if not cell.count(): return [f'{what}: its cell is not in the page']
+    fails, before = [], img_src(cell)
+    if before is None: return [f'{what}: no figure after Run All']
+    if not click(page, cell.locator('button', has_text='10 steps').first):
+        fails.append(f'{what}: "10 steps" never came into view to click')
+    elif wait_change(page, lambda: img_src(cell), before, KERNEL_WAIT) == before:
+        fails.append(f'{what}: "10 steps" did not change the figure')
+    fails += shot(cell, shots, '04_sgdstepper', what)
+    what, ex = 'lesson 4, LRStepperExplorer', page.locator('.mc-explorable[data-kind=lrstepper]').first
+    if not ex.count(): return fails + [f'{what}: not in the page after Run All']
     loss = lambda: ex.locator('.mc-loss').text_content()
     l0 = loss()
-    if not l0: return fails + ['lesson 4, LRStepperExplorer: its script did not run in JupyterLab (no loss shown)']
-    ex.locator('button[name=ten]').click()
-    if wait_change(page, loss, l0, 5) == l0: fails.append('lesson 4, LRStepperExplorer: "10 steps" did not change the loss text')
+    if not l0: return fails + [f'{what}: its script did not run in JupyterLab (no loss shown)']
+    if not click(page, ex.locator('button[name=ten]')): fails.append(f'{what}: "10 steps" never came into view to click')
+    elif wait_change(page, loss, l0, PAGE_WAIT) == l0: fails.append(f'{what}: "10 steps" did not change the loss text')
+    return fails + shot(ex, shots, '04_lrstepper', what)
+
+# The pad's chart as a learner sees it: the bars' heights over the plot's height are the probabilities
+CHART_JS = """r => {
+  const svg = r.querySelector('svg.mc-bars'), frame = svg && svg.querySelector('rect:not(.mc-bar)');
+  const bars = svg ? Array.from(svg.querySelectorAll('rect.mc-bar')) : [], t = svg && svg.querySelector('.mc-title');
+  const prep = r.querySelector('canvas.mc-prepared'), px = prep.getContext('2d').getImageData(0, 0, prep.width, prep.height).data;
+  let ink = 0; for (let i = 0; i < px.length; i += 4) if (px[i] < 250) ink++;
+  return {title: t ? t.textContent : null, probs: bars.map(b => +b.getAttribute('height') / +frame.getAttribute('height')),
+          red: bars.map(b => b.getAttribute('fill') === '#d62728'), ink};
+}"""
+
+def chart_fails(ex, text:str, what:str) -> list[str]:
+    "What is wrong with the pad's chart and prepared image, given its prediction text `text`"
+    m = re.match(r'prediction: (\d) \((\d+\.\d)%\)', text or '')
+    if not m: return [f'{what}: no prediction after drawing ({text!r})']
+    c, pred, pct = ex.evaluate(CHART_JS), int(m[1]), float(m[2])
+    if c['title'] != 'what the model thinks' or len(c['probs']) != 10:
+        return [f'{what}: the probability chart did not update ({len(c["probs"])} bars, title {c["title"]!r})']
+    fails, p = [], c['probs']
+    if abs(sum(p) - 1) > 0.01: fails.append(f'{what}: the ten probability bars add up to {sum(p):.3f}, not 1')
+    if p.index(max(p)) != pred or [d for d, r in enumerate(c['red']) if r] != [pred]:
+        fails.append(f'{what}: the prediction says {pred} but the tallest (red) bar is another digit ({p})')
+    if abs(p[pred] - pct / 100) > 0.01: fails.append(f'{what}: the prediction says {pct}% but its bar shows {100 * p[pred]:.1f}%')
+    if c['ink'] == 0: fails.append(f'{what}: "what the model sees" stayed blank')
     return fails
 
-def lesson7(page) -> list[str]:
-    ex = page.locator('.mc-explorable[data-kind=digitpad]').first
-    if not ex.count(): return ['lesson 7, DigitPadExplorer: not in the page after Run All']
-    pad = ex.locator('canvas.mc-pad')
-    pad.scroll_into_view_if_needed()
-    b = pad.bounding_box()
-    page.mouse.move(b['x'] + 150, b['y'] + 40); page.mouse.down()
-    page.mouse.move(b['x'] + 140, b['y'] + 240, steps=10); page.mouse.up()
-    text = wait_change(page, lambda: ex.locator('.mc-pred').text_content(), 'draw a digit in the box', 5)
-    return [] if re.match(r'prediction: \d', text or '') else [f'lesson 7, DigitPadExplorer: no prediction after drawing ({text!r})']
+def lesson7(page, shots=None) -> list[str]:
+    what, ex = 'lesson 7, DigitPadExplorer', page.locator('.mc-explorable[data-kind=digitpad]').first
+    if not ex.count(): return [f'{what}: not in the page after Run All']
+    pred = lambda: ex.locator('.mc-pred').text_content()
+    t0 = pred()
+    if not t0: return [f'{what}: its script did not run in JupyterLab (no "draw a digit" text)']
+    fails, pick = [], ex.locator('select.mc-pick')
+    if pick.locator('option').count() > 1 and on_screen(page, pick):      # a test image from the menu
+        pick.select_option(index=1)
+        t1 = wait_change(page, pred, t0, PAGE_WAIT)
+        if not re.fullmatch(r'prediction: \d \(\d+\.\d%\), (right|wrong: it is a \d)', t1 or ''):
+            fails.append(f'{what}: picking a test image gave no prediction with its verdict ({t1!r})')
+        t0 = t1
+    b = on_screen(page, ex.locator('canvas.mc-pad'))
+    if not b: return fails + [f'{what}: the pad never came into view to draw on']
+    page.mouse.move(b['x'] + 0.55 * b['width'], b['y'] + 0.15 * b['height']); page.mouse.down()   # a "1", top to bottom
+    page.mouse.move(b['x'] + 0.5 * b['width'], b['y'] + 0.85 * b['height'], steps=12); page.mouse.up()
+    text = wait_change(page, pred, t0, PAGE_WAIT)
+    if text == t0 or not re.fullmatch(r'prediction: \d \(\d+\.\d%\)', text or ''):   # (a drawing has no verdict)
+        fails.append(f'{what}: no prediction after drawing ({text!r})')
+    else: fails += chart_fails(ex, text, what)
+    return fails + shot(ex, shots, '07_digitpad', what)
 
 CHECKS = {'03_fitting_a_function.ipynb': lesson3, '04_sgd.ipynb': lesson4, '07_full_mnist.ipynb': lesson7}
 
@@ -196,11 +287,13 @@ def say(*a): print(*a, flush=True)
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    ap.add_argument('--out', default=str(ROOT/'render_check'/'jupyterlab'), help='screenshots and the server log')
+    ap.add_argument('--out', default=str(ROOT/'render_check'/'jupyterlab'), help="each lesson's window and the server log")
+    ap.add_argument('--shots', default=str(ROOT/'render_check'/'screenshots'), help='each widget after its interaction')
     ap.add_argument('--timeout', type=float, default=600, help='seconds allowed for each Run All')
-    ap.add_argument('--lessons', nargs='*', default=None, help='notebook names (default: 3 and 4, and 7 if it has the pad)')
+    ap.add_argument('--lessons', nargs='*', default=None, help='notebook names (default: 3, 4 and 7; 7 only if it shows the pad)')
     args = ap.parse_args(argv)
-    out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
+    out, shots = Path(args.out), Path(args.shots)
+    out.mkdir(parents=True, exist_ok=True); shots.mkdir(parents=True, exist_ok=True)
     names = args.lessons or [n for n in LESSONS if n != '07_full_mnist.ipynb' or
                              'DigitPadExplorer(' in (ROOT/'nbs'/n).read_text()]
     exe = find_chromium()
@@ -226,7 +319,7 @@ def main(argv=None) -> int:
                         page.goto(lab.page_url(n), timeout=90_000)
                         err = run_all(page, args.timeout)
                         fs = [err] if err else saved_errors(page, tmp/n)
-                        if not err: fs += CHECKS[n](page)
+                        if not err: fs += CHECKS[n](page, shots)
                         fs += errors
                     except Exception as e:
                         fs = [f'{type(e).__name__}: {str(e).splitlines()[0][:300] if str(e) else ""}']
@@ -240,7 +333,7 @@ def main(argv=None) -> int:
     finally:
         if lab: lab.stop()
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f'\njupyterlab check: {len(names)} lesson(s), {len(fails)} failure(s) in {time.time() - t_all:.0f}s; screenshots in {out}')
+    print(f'\njupyterlab check: {len(names)} lesson(s), {len(fails)} failure(s) in {time.time() - t_all:.0f}s; widget screenshots in {shots}, windows and server log in {out}')
     return 1 if fails else 0
 
 if __name__ == '__main__': sys.exit(main())
