@@ -28,7 +28,8 @@ def cli_rows():
 def saved_rows(nb_path=ROOT/'nbs'/'10_results.ipynb') -> list:
     "The rows of the results table saved in the outputs of nbs/10_results.ipynb's `rows = run([...])` cell"
     nb = json.loads(Path(nb_path).read_text())
-    cells = [c for c in nb['cells'] if c['cell_type'] == 'code' and ''.join(c['source']).startswith('rows = run(')]
+    code = lambda c: '\n'.join(l for l in ''.join(c['source']).splitlines() if not l.startswith('#|'))   # without nbdev's directives
+    cells = [c for c in nb['cells'] if c['cell_type'] == 'code' and code(c).startswith('rows = run(')]
     assert len(cells) == 1, f"{nb_path} must have one `rows = run([...])` cell, the table of today's numbers"
     text = '\n'.join(''.join(o.get('text', '')) for o in cells[0].get('outputs', []) if o.get('name') == 'stdout')
     rows = parse_table(text)  # raises ValueError naming the problem if no table was saved
