@@ -189,24 +189,30 @@ def shot(loc, shots, name:str, what:str) -> list[str]:
     try: loc.screenshot(path=str(Path(shots)/f'jupyterlab_{name}.png'), timeout=20_000); return []
     except Exception as e: return [f'{what}: could not save its screenshot jupyterlab_{name}.png ({type(e).__name__})']
 
-def lesson3(page, shots=None) -> list[str]:
-    what, cell = 'lesson 3, @interact plot_quad', cell_locator(page, 'def plot_quad(a, b, c)')
+def kernel_widget(page, shots, what:str, source:str, control:str, act, act_name:str, result:str, shot_name:str) -> list[str]:
+    "Use a kernel-backed widget in the cell whose code holds `source`: `act(page, control)` must change its image"
+    cell = cell_locator(page, source)
     if not cell.count(): return [f'{what}: its cell is not in the page']
-    fails, before = [], img_src(cell)
-    if before is None: return [f'{what}: no plot image after Run All']
-    if not drag(page, cell.locator('.noUi-handle, .widget-slider input, .slider-container').first, 50):
-        fails.append(f'{what}: slider a never came into view to drag')
+    before = img_src(cell)
+    if before is None: return [f'{what}: no {result} after Run All']
+    fails = []
+    if not act(page, cell.locator(control).first): fails.append(f'{what}: {act_name} never came into view')
     elif wait_change(page, lambda: img_src(cell), before, KERNEL_WAIT) == before:
-        fails.append(f'{what}: dragging slider a did not change the plot image')
-    fails += shot(cell, shots, '03_interact', what)
-    what, ex = 'lesson 3, QuadraticFitExplorer', page.locator('.mc-explorable[data-kind=quadfit]').first
-    if not ex.count(): return fails + [f'{what}: not in the page after Run All']
-    mae = lambda: ex.locator('.mc-mae').text_content()
-    m0 = mae()
-    if not m0: return fails + [f'{what}: its script did not run in JupyterLab (no MAE shown)']
-    if not drag(page, ex.locator('input[name=a]'), 40): fails.append(f'{what}: slider a never came into view to drag')
-    elif wait_change(page, mae, m0, PAGE_WAIT) == m0: fails.append(f'{what}: dragging a did not change the MAE text')
-    return fails + shot(ex, shots, '03_quadfit', what)
+        fails.append(f'{what}: {act_name} did not change the {result}')
+    return fails + shot(cell, shots, shot_name, what)
+
+def page_widget(page, shots, what:str, kind:str, text_sel:str, text_name:str, control:str, act, act_name:str,
+                shot_name:str) -> list[str]:
+    "Use an in-browser explorable of `kind`: `act(page, control)` must change the text in `text_sel`"
+    ex = page.locator(f'.mc-explorable[data-kind={kind}]').first
+    if not ex.count(): return [f'{what}: not in the page after Run All']
+    text = lambda: ex.locator(text_sel).text_content()
+    t0 = text()
+    if not t0: return [f'{what}: its script did not run in JupyterLab (no {text_name} shown)']
+    fails = []
+    if not act(page, ex.locator(control)): fails.append(f'{what}: {act_name} never came into view')
+    elif wait_change(page, text, t0, PAGE_WAIT) == t0: fails.append(f'{what}: {act_name} did not change the {text_name} text')
+    return fails + shot(ex, shots, shot_name, what)
 
 def click(page, loc) -> bool:
     "Click `loc` with the mouse once it is in view; False if it never came into view"
@@ -214,24 +220,18 @@ def click(page, loc) -> bool:
     if b: page.mouse.click(b['x'] + b['width'] / 2, b['y'] + b['height'] / 2)
     return b is not None
 
+def lesson3(page, shots=None) -> list[str]:
+    return (kernel_widget(page, shots, 'lesson 3, @interact plot_quad', 'def plot_quad(a, b, c)',
+                          '.noUi-handle, .widget-slider input, .slider-container', lambda pg, l: drag(pg, l, 50),
+                          'dragging slider a', 'plot image', '03_interact') +
+            page_widget(page, shots, 'lesson 3, QuadraticFitExplorer', 'quadfit', '.mc-mae', 'MAE', 'input[name=a]',
+                        lambda pg, l: drag(pg, l, 40), 'dragging a', '03_quadfit'))
+
 def lesson4(page, shots=None) -> list[str]:
-    what, cell = 'lesson 4, SGDStepper', cell_locator(page, 'stepper = SGDStepper(')
-    if not cell.count(): return [f'{what}: its cell is not in the page']
-    fails, before = [], img_src(cell)
-    if before is None: return [f'{what}: no figure after Run All']
-    if not click(page, cell.locator('button', has_text='10 steps').first):
-        fails.append(f'{what}: "10 steps" never came into view to click')
-    elif wait_change(page, lambda: img_src(cell), before, KERNEL_WAIT) == before:
-        fails.append(f'{what}: "10 steps" did not change the figure')
-    fails += shot(cell, shots, '04_sgdstepper', what)
-    what, ex = 'lesson 4, LRStepperExplorer', page.locator('.mc-explorable[data-kind=lrstepper]').first
-    if not ex.count(): return fails + [f'{what}: not in the page after Run All']
-    loss = lambda: ex.locator('.mc-loss').text_content()
-    l0 = loss()
-    if not l0: return fails + [f'{what}: its script did not run in JupyterLab (no loss shown)']
-    if not click(page, ex.locator('button[name=ten]')): fails.append(f'{what}: "10 steps" never came into view to click')
-    elif wait_change(page, loss, l0, PAGE_WAIT) == l0: fails.append(f'{what}: "10 steps" did not change the loss text')
-    return fails + shot(ex, shots, '04_lrstepper', what)
+    return (kernel_widget(page, shots, 'lesson 4, SGDStepper', 'stepper = SGDStepper(', 'button:has-text("10 steps")', click,
+                          '"10 steps"', 'figure', '04_sgdstepper') +
+            page_widget(page, shots, 'lesson 4, LRStepperExplorer', 'lrstepper', '.mc-loss', 'loss', 'button[name=ten]', click,
+                        '"10 steps"', '04_lrstepper'))
 
 # The pad's chart as a learner sees it: the bars' heights over the plot's height are the probabilities
 CHART_JS = """r => {
