@@ -1,4 +1,6 @@
 """The pure parts of tools/bench.py: the summary, the table and the run order. No timing is asserted here."""
+import io, json
+from pathlib import Path
 import pytest
 from tools.bench import summarize, format_rows, interleave, parse_args
 
@@ -63,14 +65,13 @@ def test_floor_row():
 
 def test_save_report(tmp_path):
     from tools.bench import Tee, save_report
-    import io
     out = io.StringIO(); t = Tee(out)
     t.write('a\n'); t.write('b')
     assert out.getvalue() == t.text() == 'a\nb'
     p = save_report(t.text(), tmp_path/'r.txt')
     assert p.read_text() == 'a\nb' and [f.name for f in tmp_path.iterdir()] == ['r.txt']   # no temporary file left
 
-ROOT = __import__('pathlib').Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[1]
 
 def test_saved_report_is_complete():
     "The report the results page shows has every section, from one finished run"
@@ -81,7 +82,6 @@ def test_saved_report_is_complete():
 
 def test_results_page_shows_the_saved_report():
     "nbs/10_results.ipynb's saved output is the report file as it is now (re-execute the page after a new bench run)"
-    import json
     nb = json.loads((ROOT/'nbs'/'10_results.ipynb').read_text())
     cells = [c for c in nb['cells'] if c['cell_type'] == 'code' and 'bench_output.txt' in ''.join(c['source'])]
     assert len(cells) == 1

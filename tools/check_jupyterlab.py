@@ -171,15 +171,17 @@ def on_screen(page, loc, tries:int=40) -> dict|None:
         b = loc.bounding_box()
         if (b and b == prev and b['width'] > 0 and 0 <= b['x'] and b['x'] + b['width'] <= vp['width']
                 and 0 <= b['y'] and b['y'] + b['height'] <= vp['height']
-                and loc.evaluate(HIT_JS, [b['x'] + b['width'] / 2, b['y'] + b['height'] / 2])): return b
+                and loc.evaluate(HIT_JS, list(centre(b)))): return b
         prev = b
     return None
+
+def centre(b:dict) -> tuple: return b['x'] + b['width'] / 2, b['y'] + b['height'] / 2
 
 def drag(page, handle, dx) -> bool:
     "Press the mouse on `handle` (scrolled into view) and drag it `dx` pixels to the right; False if it never came into view"
     b = on_screen(page, handle)
     if not b: return False
-    x, y = b['x'] + b['width'] / 2, b['y'] + b['height'] / 2
+    x, y = centre(b)
     page.mouse.move(x, y); page.mouse.down(); page.mouse.move(x + dx, y, steps=10); page.mouse.up()
     return True
 
@@ -217,7 +219,7 @@ def page_widget(page, shots, what:str, kind:str, text_sel:str, text_name:str, co
 def click(page, loc) -> bool:
     "Click `loc` with the mouse once it is in view; False if it never came into view"
     b = on_screen(page, loc)
-    if b: page.mouse.click(b['x'] + b['width'] / 2, b['y'] + b['height'] / 2)
+    if b: page.mouse.click(*centre(b))
     return b is not None
 
 def lesson3(page, shots=None) -> list[str]:
