@@ -2,7 +2,7 @@
 way of breaking one, naming the page and the explorable.
 
 A small notebook showing the three explorables (`mnist_course.explorables`) is executed with nbclient so their
-HTML and inline scripts are saved, then copied with the saved script broken in one place per copy: a wrong MAE, a
+HTML and inline scripts are saved, then copied with the saved script broken in one place per copy (each copy keeps only the explorable it breaks): a wrong MAE, a
 slider that redraws nothing, a wrong gradient, no "diverged" message, a different preparation of the drawing, a
 forward pass without the normalisation, a script that throws. Needs chromium (skipped without it)."""
 import copy, json
@@ -55,10 +55,12 @@ def results(tmp_path_factory):
     paths = [d/'good.ipynb']
     paths[0].write_text(json.dumps(good))
     for name, (old, new, _) in BROKEN.items():
-        text = json.dumps(good)
         old_j, new_j = json.dumps(old)[1:-1], json.dumps(new)[1:-1]
-        assert text.count(old_j) == 1, (name, text.count(old_j))
-        (d/f'{name}.ipynb').write_text(text.replace(old_j, new_j))
+        assert json.dumps(good).count(old_j) == 1, (name, json.dumps(good).count(old_j))
+        # the broken copy holds the imports and the one explorable it breaks: the others were checked on the good page
+        broken = {**good, 'cells': [c for i, c in enumerate(good['cells']) if i == 0 or old_j in json.dumps(c)]}
+        assert len(broken['cells']) == 2, name
+        (d/f'{name}.ipynb').write_text(json.dumps(broken).replace(old_j, new_j))
         paths.append(d/f'{name}.ipynb')
     out = tmp_path_factory.mktemp('explorables_out')
     res = cr.check(paths, out=out, quiet=True)
