@@ -6,8 +6,8 @@ Docs: https://mnist-course.github.io/mnist_course/full_mnist.html.md"""
 
 # %% auto #0
 __all__ = ['MNIST_MEAN', 'MNIST_STD', 'prepare_images', 'mnist_data', 'stratified_split', 'mnist_splits', 'index_batches', 'mlp',
-           'one_cycle_schedule', 'cross_entropy_unchecked', 'check_xy', 'check_targets', 'fast_bf16', 'MNISTLearner',
-           'random_shift', 'train_mlp', 'train_best_mlp', 'train_strong_mlp', 'confusion_matrix']
+           'one_cycle_schedule', 'cross_entropy_unchecked', 'check_xy', 'check_targets', 'MNISTLearner', 'random_shift',
+           'train_mlp', 'train_best_mlp', 'train_strong_mlp', 'confusion_matrix']
 
 # %% ../nbs/07_full_mnist.ipynb #2d49b9cf
 import math, time
@@ -19,7 +19,7 @@ from fastprogress.fastprogress import master_bar, progress_bar
 
 from fastcore.basics import patch
 
-from . import default_device, timed_result, check_choice
+from . import default_device, fast_bf16, timed_result, check_choice
 from .data import mnist_tensors
 from .losses import cross_entropy, log_softmax, multiclass_accuracy, softmax
 
@@ -177,16 +177,6 @@ def check_targets(y:torch.Tensor, # int64 labels `[n]`
     if len(y) and (y.min() < 0 or y.max() >= n_classes):
         raise ValueError(f"{name}_y holds labels from {y.min().item()} to {y.max().item()}, but the model has {n_classes} "
                          f"outputs: labels must be class indices 0 to {n_classes-1}.")
-
-@lru_cache(maxsize=None)
-def fast_bf16(device:str='cpu' # a device type: 'cpu', 'cuda' or 'mps'
-             ) -> bool:
-    "Whether `device` multiplies bfloat16 matrices fast: a GPU that supports bf16, or a CPU with AVX512-BF16 or AMX units"
-    if device == 'cuda': return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
-    if device != 'cpu' or not torch.backends.mkldnn.is_available(): return False
-    try: flags = open('/proc/cpuinfo').read()
-    except OSError: return False   # not Linux: we can't tell, so we stay with float32
-    return 'avx512_bf16' in flags or 'amx_bf16' in flags
 
 # %% ../nbs/07_full_mnist.ipynb #61070345
 class _NoBar:

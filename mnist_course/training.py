@@ -7,7 +7,7 @@ Docs: https://mnist-course.github.io/mnist_course/linear_model_and_simple_net.ht
 # %% auto #0
 __all__ = ['load_3v7', 'init_params', 'linear1', 'calc_grad', 'batch_accuracy', 'validate_epoch', 'BasicOptim', 'train_epoch',
            'train_model', 'dataloaders_3v7', 'train_linear_3v7', 'simple_net_model', 'train_simple_net_3v7',
-           'train_resnet18_3v7']
+           'BF16Autocast', 'train_resnet18_3v7']
 
 # %% ../nbs/06_linear_model_and_simple_net.ipynb #7ad8b4e5
 import time, warnings
@@ -23,13 +23,14 @@ with warnings.catch_warnings():
     from fastai.data.core import DataLoaders
     from fastai.learner import Learner
     import fastai.callback.progress, fastai.callback.schedule  # the progress table, `no_bar` and `fit_one_cycle`
+    from fastai.callback.core import Callback
     from fastai.optimizer import SGD
     from fastai.metrics import accuracy
     from fastai.torch_core import set_seed
     from fastai.vision.learner import vision_learner
     from torchvision.models import resnet18
 
-from . import timed_result
+from . import fast_bf16, timed_result
 from .data import get_dataset, load_digit_folder
 from .losses import mnist_loss, binary_accuracy, multiclass_accuracy
 
@@ -140,10 +141,11 @@ def dataloaders_3v7(bs:int=256, # batch size
     return DataLoaders(DataLoader(list(zip(trn_x, trn_y)), batch_size=bs, shuffle=True),
                        DataLoader(list(zip(val_x, val_y)), batch_size=bs))
 
-def _predict(model, x, bs=1024):
-    "The model's outputs on `x`, in eval mode and without gradients, in batches of `bs`"
+def _predict(model, x, bs=1024, bf16=False):
+    "The model's float32 outputs on `x`, in eval mode and without gradients, in batches of `bs` (under CPU bf16 autocast if `bf16`)"
     model.eval()
-    with torch.no_grad(): return torch.cat([model(x[i:i+bs]) for i in range(0, len(x), bs)])
+    with torch.no_grad(), torch.autocast('cpu', dtype=torch.bfloat16, enabled=bf16):
+        return torch.cat([model(x[i:i+bs]).float() for i in range(0, len(x), bs)])
 
 def _train_3v7(make_learner, # `make_learner(dls)` -> a fastai `Learner`; it builds the model, after the seed is set
                fit, # `fit(learn)` trains it, e.g. `lambda learn: learn.fit(10, lr=1.)`
@@ -151,7 +153,8 @@ def _train_3v7(make_learner, # `make_learner(dls)` -> a fastai `Learner`; it bui
                progress:bool, # show fastai's progress bar and table
                keep_learner:bool, # also return the `Learner` under `'learn'`
                bs:int=256, # batch size
-               images:bool=False # `[n,1,28,28]` images and two-class outputs (CNNs) instead of `[n,784]` rows and one logit
+               images:bool=False, # `[n,1,28,28]` images and two-class outputs (CNNs) instead of `[n,784]` rows and one logit
+               bf16:bool=False # measure the accuracy under CPU bf16 autocast, as a model trained with `BF16Autocast` ran
               ) -> dict:
     "What every 3-vs-7 headline does: seed, build the learner, train it (timed), and measure accuracy on the whole validation set"
     set_seed(seed, reproducible=True)
@@ -162,8 +165,8 @@ def _train_3v7(make_learner, # `make_learner(dls)` -> a fastai `Learner`; it bui
             fit(learn)
         return learn
     _, _, val_x, val_y = load_3v7()
-    if images: acc = lambda l: multiclass_accuracy(_predict(l.model, val_x.view(-1, 1, 28, 28)), val_y.view(-1))
-    else:      acc = lambda l: binary_accuracy(_predict(l.model, val_x), val_y)
+    if images: acc = lambda l: multiclass_accuracy(_predict(l.model, val_x.view(-1, 1, 28, 28), bf16=bf16), val_y.view(-1))
+    else:      acc = lambda l: binary_accuracy(_predict(l.model, val_x, bf16=bf16), val_y)
     return timed_result(train, acc, keep='learn' if keep_learner else None)
 
 def _sgd_learner(model_fn):
@@ -194,14 +197,35 @@ def train_simple_net_3v7(epochs:int=40, # passes over the training set
     "Train a 784-30-1 ReLU net with `mnist_loss` on 3 vs 7; return the validation accuracy and training time"
     return _train_3v7(_sgd_learner(simple_net_model), lambda learn: learn.fit(epochs, lr), seed, progress, keep_learner)
 
+# %% ../nbs/06_linear_model_and_simple_net.ipynb #bf16cb02
+class _AutocastForward(nn.Module):
+    "`model` with its forward pass under bfloat16 autocast on `device_type`, returning float32 outputs"
+    def __init__(self, model, device_type='cpu'): super().__init__(); self.model, self.device_type = model, device_type
+    def forward(self, *x):
+        with torch.autocast(self.device_type, dtype=torch.bfloat16): return self.model(*x).float()
+
+class BF16Autocast(Callback):
+    "Run the model's forward passes in bfloat16 under `torch.autocast` during `fit` (fastai's `MixedPrecision` autocasts only on CUDA)"
+    order = 10
+    def before_fit(self):
+        if isinstance(self.learn.model, _AutocastForward): return
+        device = getattr(self.dls, 'device', None)
+        self.learn.model = _AutocastForward(self.learn.model, torch.device(device or 'cpu').type)
+    def after_fit(self):
+        if isinstance(self.learn.model, _AutocastForward): self.learn.model = self.learn.model.model
+
 # %% ../nbs/06_linear_model_and_simple_net.ipynb #6af8c523
 def train_resnet18_3v7(epochs:int=1, # passes over the training set
                        lr:float=0.1, # peak learning rate of the one-cycle schedule
                        bs:int=128, # batch size
                        seed:int=42, # seeds Python, NumPy and PyTorch
                        progress:bool=True, # show fastai's progress bar and table
-                       keep_learner:bool=False # also return the `Learner` under `'learn'`
+                       keep_learner:bool=False, # also return the `Learner` under `'learn'`
+                       bf16:bool|None=None # forward passes in bfloat16 (`BF16Autocast`); None: where `fast_bf16('cpu')` says the CPU is fast at it
                       ) -> dict:
     "Train a randomly initialised resnet18 (`vision_learner`, `fit_one_cycle`) on 3 vs 7; return accuracy and training time"
-    make = lambda dls: vision_learner(dls, resnet18, pretrained=False, n_in=1, n_out=2, loss_func=F.cross_entropy, metrics=accuracy)
-    return _train_3v7(make, lambda learn: learn.fit_one_cycle(epochs, lr), seed, progress, keep_learner, bs=bs, images=True)
+    bf16 = fast_bf16('cpu') if bf16 is None else bf16
+    make = lambda dls: vision_learner(dls, resnet18, pretrained=False, n_in=1, n_out=2, loss_func=F.cross_entropy, metrics=accuracy,
+                                      cbs=[BF16Autocast()] if bf16 else None)
+    res = _train_3v7(make, lambda learn: learn.fit_one_cycle(epochs, lr), seed, progress, keep_learner, bs=bs, images=True, bf16=bf16)
+    return {**res, 'bf16': bf16}
