@@ -12,6 +12,15 @@ def test_summarize_ratios_and_stats():
     assert by['ours']['ratio'] == pytest.approx(1.1)
     assert by['ours']['accuracy'] == pytest.approx(0.98)
 
+def test_summarize_paired_ratio():
+    "A drifting load: the medians' ratio says 1.25, the rounds side by side say 1.05"
+    rows = summarize({'plain': [1.0, 3.0, 2.0], 'ours': [1.05, 3.15, 2.5]}, {'plain': [0.9] * 3, 'ours': [0.9] * 3})
+    by = {r['variant']: r for r in rows}
+    assert by['ours']['ratio'] == pytest.approx(1.25) and by['ours']['paired_ratio'] == pytest.approx(1.05)
+    assert by['plain']['paired_ratio'] == 1.0
+    with pytest.raises(ValueError, match="'ours': 1 timings but 3 for 'plain'"):
+        summarize({'plain': [1., 2., 3.], 'ours': [1.]}, {'plain': [0.9] * 3, 'ours': [0.9]})
+
 def test_summarize_cpu_columns():
     rows = summarize({'plain': [1.0, 3.0], 'ours': [2.0, 2.0]}, {'plain': [0.9, 0.9], 'ours': [0.9, 0.9]},
                      cpu={'plain': [2.0, 2.0], 'ours': [2.1, 2.3]})

@@ -20,7 +20,7 @@ def summarize(times:dict, # variant -> list of wall-clock seconds, one per repea
               baseline:str='plain', # the variant the ratios are relative to
               cpu:dict|None=None # variant -> list of CPU seconds of this process (less disturbed by a busy machine)
              ) -> list:
-    "One row per variant: median and min seconds, mean accuracy, the median's ratio to `baseline`'s (and the same for CPU time)"
+    "One row per variant: median and min seconds, mean accuracy, the median's ratio to `baseline`'s, the median of the ratios round by round (and the same for CPU time)"
     if baseline not in times: raise ValueError(f"no timings for the baseline {baseline!r}; got {sorted(times)}.")
     for name, other in (('accuracies', accs), ('CPU times', cpu)):
         if other is not None and set(times) != set(other):
@@ -28,9 +28,13 @@ def summarize(times:dict, # variant -> list of wall-clock seconds, one per repea
     for k, ts in times.items():
         if not ts: raise ValueError(f"no timings for {k!r}.")
         if len(ts) != len(accs[k]): raise ValueError(f"{k!r}: {len(ts)} timings but {len(accs[k])} accuracies.")
+        if len(ts) != len(times[baseline]): raise ValueError(f"{k!r}: {len(ts)} timings but {len(times[baseline])} for {baseline!r}.")
     med = statistics.median
+    base = times[baseline]
+    # paired_ratio: each repeat over the baseline's repeat of the same round (they ran side by side), then the median;
+    # a load that drifts during the run moves both times of a round alike, so this ratio is steadier than `ratio`
     rows = [dict(variant=k, median_s=med(ts), min_s=min(ts), accuracy=statistics.fmean(accs[k]),
-                 ratio=med(ts) / med(times[baseline])) for k, ts in times.items()]
+                 ratio=med(ts) / med(base), paired_ratio=med(t / b for t, b in zip(ts, base))) for k, ts in times.items()]
     if cpu is not None:
         for r in rows: r.update(median_cpu_s=med(cpu[r['variant']]), cpu_ratio=med(cpu[r['variant']]) / med(cpu[baseline]))
     return rows
@@ -214,8 +218,9 @@ def _main(args):
         times[k].append(s); cpus[k].append(c); accs[k].append(a)
         print(f"  {k}: {s:.3f} s ({c:.3f} s of CPU), test accuracy {a:.4f}", file=sys.stderr, flush=True)
     print(f"\nHeadline recipe, {args.repeats} interleaved repeats (test accuracy; ratio = median / plain loop's median; "
+          f"paired_ratio = median over the rounds of each run / the plain loop's run in the same round; "
           f"cpu = this process's CPU seconds, all threads):")
-    print(format_rows(summarize(times, accs, cpu=cpus), {'median_s': '.3f', 'min_s': '.3f', 'accuracy': '.4f', 'ratio': '.2f',
+    print(format_rows(summarize(times, accs, cpu=cpus), {'median_s': '.3f', 'min_s': '.3f', 'accuracy': '.4f', 'ratio': '.2f', 'paired_ratio': '.2f',
                                                           'median_cpu_s': '.3f', 'cpu_ratio': '.2f'}), flush=True)
 
     rates = {'fp32': matmul_rate(torch.float32, H, BS), 'bf16': matmul_rate(torch.bfloat16, H, BS)}
