@@ -6,7 +6,7 @@ Docs: https://mnist-course.github.io/mnist_course/convolutions.html.md"""
 
 # %% auto #0
 __all__ = ['apply_kernel', 'conv_output_size', 'mnist_folder', 'mnist_image_splits', 'conv_block', 'simple_cnn', 'n_params',
-           'shift_images', 'fit_cnn', 'train_cnn']
+           'fit_cnn', 'train_cnn']
 
 # %% ../nbs/09_convolutions.ipynb #946afeff
 import math, time
@@ -19,7 +19,7 @@ from torch import nn
 
 from . import timed_result, torch_threads
 from .data import get_dataset
-from .learner import MNISTLearner, mnist_splits
+from .learner import MNISTLearner, mnist_splits, random_shift
 from .losses import multiclass_accuracy
 
 # %% ../nbs/09_convolutions.ipynb #7f4ca3ff
@@ -103,14 +103,6 @@ def n_params(model:nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 # %% ../nbs/09_convolutions.ipynb #15109064
-def shift_images(xb:torch.Tensor, # a batch of images `[bs, c, h, w]`
-                 generator:torch.Generator|None=None, # seeded generator for the shift
-                 max_shift:int=1 # largest shift in pixels, in each direction
-                ) -> torch.Tensor:
-    "Move the whole batch by the same random number of pixels (at most `max_shift`) across and down, wrapping around"
-    dx, dy = torch.randint(-max_shift, max_shift + 1, (2,), generator=generator).tolist()
-    return xb.roll((dy, dx), dims=(2, 3))
-
 def fit_cnn(model:nn.Module, # e.g. `simple_cnn(seed=42)`
             epochs:int, # passes over the training set
             lr:float, # peak learning rate of the one-cycle schedule
@@ -127,7 +119,7 @@ def fit_cnn(model:nn.Module, # e.g. `simple_cnn(seed=42)`
     "Train `model` with `MNISTLearner`: SGD with momentum, one-cycle to `lr`; return the learner"
     data = data if data is not None else mnist_image_splits()[:4]
     learn = MNISTLearner(model, data, opt_func=partial(torch.optim.SGD, momentum=momentum), bs=bs,
-                         seed=seed, train_tfm=partial(shift_images, max_shift=max_shift) if max_shift else None, bf16=bf16,
+                         seed=seed, train_tfm=partial(random_shift, max_shift=max_shift) if max_shift else None, bf16=bf16,
                          device=device)
     with torch_threads(num_threads): learn.fit(epochs, lr, one_cycle=True, progress=progress)
     return learn

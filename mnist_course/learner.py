@@ -350,13 +350,14 @@ def plot_losses(self:MNISTLearner, title:str='Training loss and validation loss'
     return fig
 
 # %% ../nbs/07_full_mnist.ipynb #429a0948
-def random_shift(xb:torch.Tensor, # a batch of flattened square images `[bs, size*size]`
+def random_shift(xb:torch.Tensor, # a batch of flattened square images `[bs, size*size]`, or images `[bs, c, h, w]`
                  generator:torch.Generator|None=None, # seeded generator for the shift
                  max_shift:int=1, # largest shift in pixels, in each direction
-                 size:int=28 # image width and height
+                 size:int=28 # image width and height (for flattened images)
                 ) -> torch.Tensor:
-    "Move the whole batch by the same random number of pixels (at most `max_shift`) across and down"
+    "Move the whole batch by the same random number of pixels (at most `max_shift`) across and down, wrapping around"
     dx, dy = torch.randint(-max_shift, max_shift + 1, (2,), generator=generator).tolist()
+    if xb.ndim == 4: return xb.roll((dy, dx), dims=(2, 3))   # images, as lesson 9's convolutional nets take them
     return xb.view(-1, size, size).roll((dy, dx), dims=(1, 2)).reshape(len(xb), -1)
 
 # %% ../nbs/07_full_mnist.ipynb #b99d7931
