@@ -39,7 +39,7 @@ HEADLINES = [
     Headline(2, 'nearest-mean, L2 distance', 'mnist (10 digits)', 'test', partial(pixels.nearest_mean_mnist, distance='l2'), 0.817),
     Headline(6, 'linear 784-1 (fastai Learner, SGD)', 'mnist_sample (3 vs 7)', 'valid', partial(training.train_linear_3v7, progress=False), 0.96),
     Headline(6, 'simple-net 784-30-1 (fastai Learner)', 'mnist_sample (3 vs 7)', 'valid', partial(training.train_simple_net_3v7, progress=False), 0.975),
-    Headline(6, 'resnet18 from scratch (fastai, 1 epoch one-cycle)', 'mnist_sample (3 vs 7)', 'valid', partial(training.train_resnet18_3v7, progress=False), 0.99, slow=True),
+    Headline(6, 'resnet18 from scratch (fastai, 1 epoch one-cycle, bf16 where fast)', 'mnist_sample (3 vs 7)', 'valid', partial(training.train_resnet18_3v7, progress=False), 0.99, slow=True),
     Headline(7, 'mlp 784-512-10, best of lesson 7 (MNISTLearner, one-cycle, bf16 where fast)', 'mnist (10 digits)', 'test', partial(learner.train_best_mlp, progress=False), 0.98),
     Headline(8, 'backprop-mlp 784-256-128-10 (hand-written gradients)', 'mnist (10 digits)', 'test', partial(backprop.train_backprop_mlp, progress=False), 0.95),
     Headline(9, 'cnn 16-32-64-128, batch norm (MNISTLearner, one-cycle, bf16 where fast)', 'mnist (10 digits)', 'test', partial(convolutions.train_cnn, progress=False), 0.993),
