@@ -10,7 +10,8 @@ PYTHONPATH), and drives headless Chromium through Playwright (Debian's /usr/bin/
 does; every request to anything but 127.0.0.1 is blocked). JupyterLab gets fresh user settings (its defaults, so a
 developer's own settings change nothing; only the "get Jupyter news?" toast is switched off, as it would cover the
 widgets). For each lesson it runs *Restart Kernel and Run All Cells*, waits for the kernel, saves, and fails on any
-cell with an error output. Then, with the mouse:
+cell with an error output (the lessons run at once, each in its own window and workspace; the checks below go
+through them in order as each finishes). Then, with the mouse:
 
 - lesson 3: drags a kernel slider (`@interact`) and checks that the plot image changes; drags the in-browser
   explorer's slider and checks that its MAE text changes;
@@ -76,7 +77,9 @@ class Lab:
 
     @property
     def url(self): return f'http://127.0.0.1:{self.port}'
-    def page_url(self, nb): return f'{self.url}/lab/tree/{nb}?token={self.token}&reset'
+    def page_url(self, nb, workspace:str='default'):
+        "The lab opening `nb` in its own `workspace` (reset), so windows open side by side don't share a layout"
+        return f'{self.url}/lab/workspaces/{workspace}/tree/{nb}?token={self.token}&reset'
 
     def stop(self):
         "Stop the server (and the kernels it started) by its PID and process group"
@@ -102,8 +105,8 @@ def cell_locator(page, text:str):
     "The notebook cell whose code contains `text`"
     return page.locator('.jp-Notebook .jp-Cell', has=page.locator('.jp-InputArea', has_text=text)).first
 
-def run_all(page, timeout:float) -> str|None:
-    "Restart the kernel and run every cell; wait until the kernel is idle with no cell pending. None, or what went wrong"
+def start_run_all(page):
+    "Once the notebook's kernel is idle, start Restart Kernel and Run All Cells (and accept the restart dialog)"
     page.wait_for_function('() => window.jupyterapp && window.jupyterapp.shell.currentWidget && '
                            'window.jupyterapp.shell.currentWidget.sessionContext && '
                            'window.jupyterapp.shell.currentWidget.sessionContext.session && '
@@ -113,6 +116,9 @@ def run_all(page, timeout:float) -> str|None:
     page.wait_for_timeout(1000)
     page.evaluate(RUN_ALL_JS)
     page.locator('.jp-Dialog .jp-mod-accept').click(timeout=20_000)    # "Restart kernel?"
+
+def wait_run_all(page, timeout:float) -> str|None:
+    "Wait until the kernel is idle with no cell pending after `start_run_all`. None, or what went wrong"
     end, still, last = time.time() + timeout, None, None
     page.wait_for_timeout(2000)
     while time.time() < end:
@@ -124,6 +130,11 @@ def run_all(page, timeout:float) -> str|None:
         last = st
         page.wait_for_timeout(500)
     return f'Restart Kernel and Run All did not finish within {timeout:.0f}s (last state {last})'
+
+def run_all(page, timeout:float) -> str|None:
+    "Restart the kernel and run every cell; wait until the kernel is idle with no cell pending. None, or what went wrong"
+    start_run_all(page)
+    return wait_run_all(page, timeout)
 
 def saved_errors(page, path:Path) -> list[str]:
     "Save the notebook from JupyterLab and list the cells with an error output"
@@ -287,6 +298,8 @@ CHECKS = {'03_fitting_a_function.ipynb': lesson3, '04_sgd.ipynb': lesson4, '07_f
 
 def say(*a): print(*a, flush=True)
 
+def _fail_text(e:Exception) -> str: return f'{type(e).__name__}: {str(e).splitlines()[0][:300] if str(e) else ""}'
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('--out', default=str(ROOT/'render_check'/'jupyterlab'), help="each lesson's window and the server log")
@@ -310,26 +323,33 @@ def main(argv=None) -> int:
         with sync_playwright() as p:
             br = p.chromium.launch(executable_path=exe, headless=True, args=LAUNCH_ARGS)
             try:
-                for n in names:
-                    t0 = time.time()
+                # every lesson's Run All starts at once, each in its own window and workspace: lessons 3 and 4 run
+                # and are checked while lesson 7 trains, as a learner may keep several notebooks open
+                opened = []
+                for i, n in enumerate(names):
                     ctx = br.new_context(viewport=dict(width=1300, height=1000))
                     ctx.route(re.compile(r'^(https?|wss?)://(?!127\.0\.0\.1[:/])'), lambda r: r.abort('blockedbyclient'))
-                    page = ctx.new_page()
-                    errors = []
-                    page.on('pageerror', lambda e: errors.append(f'JavaScript error: {e.message.splitlines()[0][:200]}'))
+                    page, errors, started = ctx.new_page(), [], None
+                    page.on('pageerror', lambda e, errors=errors: errors.append(f'JavaScript error: {e.message.splitlines()[0][:200]}'))
                     try:
-                        page.goto(lab.page_url(n), timeout=90_000)
-                        err = run_all(page, args.timeout)
+                        page.goto(lab.page_url(n, workspace=f'lesson{i}'), timeout=90_000)
+                        start_run_all(page)
+                    except Exception as e: started = _fail_text(e)
+                    opened.append((n, ctx, page, errors, started))
+                for n, ctx, page, errors, started in opened:
+                    t0 = time.time()
+                    try:
+                        err = started or wait_run_all(page, args.timeout)
                         fs = [err] if err else saved_errors(page, tmp/n)
                         if not err: fs += CHECKS[n](page, shots)
                         fs += errors
                     except Exception as e:
-                        fs = [f'{type(e).__name__}: {str(e).splitlines()[0][:300] if str(e) else ""}']
+                        fs = [_fail_text(e)]
                     try: page.screenshot(path=str(out/f'{Path(n).stem}.png'), full_page=False)
                     except Exception: pass
                     ctx.close()
                     fails += [f'{n}: {f}' for f in fs]
-                    print(f'{"FAIL" if fs else "ok  "} {n} ({time.time() - t0:.0f}s)', flush=True)
+                    print(f'{"FAIL" if fs else "ok  "} {n} ({time.time() - t_all:.0f}s from the start, {time.time() - t0:.0f}s after the one before)', flush=True)
                     for f in fs: print(f'     - {f}')
             finally: br.close()
     finally:
