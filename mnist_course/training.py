@@ -141,11 +141,10 @@ def dataloaders_3v7(bs:int=256, # batch size
     return DataLoaders(DataLoader(list(zip(trn_x, trn_y)), batch_size=bs, shuffle=True),
                        DataLoader(list(zip(val_x, val_y)), batch_size=bs))
 
-def _predict(model, x, bs=1024, bf16=False):
-    "The model's float32 outputs on `x`, in eval mode and without gradients, in batches of `bs` (under CPU bf16 autocast if `bf16`)"
+def _predict(model, x, bs=1024):
+    "The model's outputs on `x`, in eval mode and without gradients, in batches of `bs`"
     model.eval()
-    with torch.no_grad(), torch.autocast('cpu', dtype=torch.bfloat16, enabled=bf16):
-        return torch.cat([model(x[i:i+bs]).float() for i in range(0, len(x), bs)])
+    with torch.no_grad(): return torch.cat([model(x[i:i+bs]) for i in range(0, len(x), bs)])
 
 def _train_3v7(make_learner, # `make_learner(dls)` -> a fastai `Learner`; it builds the model, after the seed is set
                fit, # `fit(learn)` trains it, e.g. `lambda learn: learn.fit(10, lr=1.)`
@@ -153,8 +152,7 @@ def _train_3v7(make_learner, # `make_learner(dls)` -> a fastai `Learner`; it bui
                progress:bool, # show fastai's progress bar and table
                keep_learner:bool, # also return the `Learner` under `'learn'`
                bs:int=256, # batch size
-               images:bool=False, # `[n,1,28,28]` images and two-class outputs (CNNs) instead of `[n,784]` rows and one logit
-               bf16:bool=False # measure the accuracy under CPU bf16 autocast, as a model trained with `BF16Autocast` ran
+               images:bool=False # `[n,1,28,28]` images and two-class outputs (CNNs) instead of `[n,784]` rows and one logit
               ) -> dict:
     "What every 3-vs-7 headline does: seed, build the learner, train it (timed), and measure accuracy on the whole validation set"
     set_seed(seed, reproducible=True)
@@ -165,8 +163,8 @@ def _train_3v7(make_learner, # `make_learner(dls)` -> a fastai `Learner`; it bui
             fit(learn)
         return learn
     _, _, val_x, val_y = load_3v7()
-    if images: acc = lambda l: multiclass_accuracy(_predict(l.model, val_x.view(-1, 1, 28, 28), bf16=bf16), val_y.view(-1))
-    else:      acc = lambda l: binary_accuracy(_predict(l.model, val_x, bf16=bf16), val_y)
+    if images: acc = lambda l: multiclass_accuracy(_predict(l.model, val_x.view(-1, 1, 28, 28)), val_y.view(-1))
+    else:      acc = lambda l: binary_accuracy(_predict(l.model, val_x), val_y)
     return timed_result(train, acc, keep='learn' if keep_learner else None)
 
 def _sgd_learner(model_fn):
@@ -205,14 +203,12 @@ class _AutocastForward(nn.Module):
         with torch.autocast(self.device_type, dtype=torch.bfloat16): return self.model(*x).float()
 
 class BF16Autocast(Callback):
-    "Run the model's forward passes in bfloat16 under `torch.autocast` during `fit` (fastai's `MixedPrecision` autocasts only on CUDA)"
+    "From the first `fit` on, run the model's forward passes in bfloat16 under `torch.autocast` (fastai's `MixedPrecision` autocasts only on CUDA)"
     order = 10
     def before_fit(self):
-        if isinstance(self.learn.model, _AutocastForward): return
+        if isinstance(self.learn.model, _AutocastForward): return   # wrapped by an earlier fit
         device = getattr(self.dls, 'device', None)
         self.learn.model = _AutocastForward(self.learn.model, torch.device(device or 'cpu').type)
-    def after_fit(self):
-        if isinstance(self.learn.model, _AutocastForward): self.learn.model = self.learn.model.model
 
 # %% ../nbs/06_linear_model_and_simple_net.ipynb #6af8c523
 def train_resnet18_3v7(epochs:int=1, # passes over the training set
@@ -227,5 +223,5 @@ def train_resnet18_3v7(epochs:int=1, # passes over the training set
     bf16 = fast_bf16('cpu') if bf16 is None else bf16
     make = lambda dls: vision_learner(dls, resnet18, pretrained=False, n_in=1, n_out=2, loss_func=F.cross_entropy, metrics=accuracy,
                                       cbs=[BF16Autocast()] if bf16 else None)
-    res = _train_3v7(make, lambda learn: learn.fit_one_cycle(epochs, lr), seed, progress, keep_learner, bs=bs, images=True, bf16=bf16)
+    res = _train_3v7(make, lambda learn: learn.fit_one_cycle(epochs, lr), seed, progress, keep_learner, bs=bs, images=True)
     return {**res, 'bf16': bf16}
