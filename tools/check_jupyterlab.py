@@ -131,11 +131,6 @@ def wait_run_all(page, timeout:float) -> str|None:
         page.wait_for_timeout(500)
     return f'Restart Kernel and Run All did not finish within {timeout:.0f}s (last state {last})'
 
-def run_all(page, timeout:float) -> str|None:
-    "Restart the kernel and run every cell; wait until the kernel is idle with no cell pending. None, or what went wrong"
-    start_run_all(page)
-    return wait_run_all(page, timeout)
-
 def saved_errors(page, path:Path) -> list[str]:
     "Save the notebook from JupyterLab and list the cells with an error output"
     before = path.stat().st_mtime
