@@ -3,7 +3,7 @@
 Checked here: the two runs together take every notebook nbdev-test would, each exactly once, and the first one
 gets the long lessons 6 and 9 while the second gets 7 and 8; and tools/nbdev_test.py draws figures at 1x (the
 size Jupyter saves), where execnb's own default draws them at 2x."""
-import base64, re, runpy, struct
+import base64, os, re, runpy, struct, subprocess, sys
 from pathlib import Path
 
 from execnb.shell import CaptureShell
@@ -46,3 +46,20 @@ def test_figures_drawn_at_1x():
     finally: CaptureShell.__init__ = init
     assert default[0] > 700 and abs(ours[0] - default[0]/2) <= 2, (default, ours)
     assert ours[0] < 420, ours   # 4 inches at 100 dpi, less the tight bounding box's trim
+
+def _worker_threads(**env):
+    "torch's thread count in a worker process (started by `multiprocessing`) that imports mnist_course, with `env` set"
+    code = ("import importlib, multiprocessing as mp, torch\n"
+            "with mp.get_context('spawn').Pool(1, initializer=importlib.import_module, initargs=('mnist_course',)) as p:\n"
+            "    print(torch.get_num_threads(), p.apply(torch.get_num_threads))")
+    base = {k: v for k, v in os.environ.items() if k not in ('IN_TEST', 'OMP_NUM_THREADS')}
+    r = subprocess.run([sys.executable, '-c', code], env={**base, **env}, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    return tuple(map(int, r.stdout.split()))
+
+def test_nbdev_test_workers_get_one_thread():
+    "A plain `nbdev-test` runs notebooks two at a time in worker processes: there, importing mnist_course gives torch one thread"
+    main, worker = _worker_threads(IN_TEST='1')
+    assert worker == 1, (main, worker)
+    assert _worker_threads(IN_TEST='1', OMP_NUM_THREADS='2') == (2, 2)   # a number you chose is kept
+    if main > 1: assert _worker_threads()[1] == main                      # outside a test run nothing changes
