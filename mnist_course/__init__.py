@@ -39,9 +39,9 @@ def nbdev_test_threads(environ=None, # the environment to look at; None: `os.env
     in_child = multiprocessing.parent_process() is not None if in_child is None else in_child
     return 1 if environ.get('IN_TEST') and in_child and 'OMP_NUM_THREADS' not in environ else None
 
-if nbdev_test_threads():
+if (_n := nbdev_test_threads()):
     import torch
-    torch.set_num_threads(nbdev_test_threads())
+    torch.set_num_threads(_n)
 
 
 # %% ../nbs/00_core.ipynb #db1a6917

@@ -3,7 +3,7 @@
 nbdev runs a notebook's cells in execnb's `CaptureShell`, which draws every figure as a 'retina' PNG (twice the
 width and height, four times the pixels). Jupyter's default, and so the outputs saved in the lessons and shown on
 the website, is a plain PNG. The same drawing code runs either way (a broken title or legend still fails); at 1x
-the course's 70 figures take about 10 s less to draw, which tools/test.sh spends on nothing.
+the course's 70 figures took about 8 CPU-seconds less to draw in tools/test.sh's two runs.
 
     python tools/nbdev_test.py --flags slow --n-workers 0 nbs/04_sgd.ipynb
 """
