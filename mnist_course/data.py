@@ -230,10 +230,13 @@ def _write_atomic(path, data:bytes):
 
 # %% ../nbs/00_data.ipynb #c0de0004
 def _leftovers(dest, folder):
-    "Temporary files and folders for dataset `folder` in `dest`: safe to remove only while holding its lock"
+    "Temporary files and folders for dataset `folder` (or its cache, `folder.cache`) in `dest`: safe to remove only while holding its lock"
     dest = Path(dest)
-    found = [*dest.glob(f'.{folder}.*.tmp'), *dest.glob(f'.{folder}.partial-*'), *dest.glob(f'{folder}/.{CACHE_NAME}.*.tmp')]
-    if folder == 'mnist_png': found += dest.glob(f'.{CACHE_NAME}.*.tmp')
+    if folder.endswith('.cache'):  # the MNIST cache's temporary files: in the folder itself, or beside `mnist_png`
+        folder = folder.removesuffix('.cache')
+        found = [*dest.glob(f'{folder}/.{CACHE_NAME}.*.tmp'), *(dest.glob(f'.{CACHE_NAME}.*.tmp') if folder == 'mnist_png' else [])]
+        return sorted(set(found))
+    found = [*dest.glob(f'.{folder}.*.tmp'), *dest.glob(f'.{folder}.partial-*')]
     # temporary folders of earlier versions of this module: empty, or holding only this dataset's archive
     found += [p for p in dest.glob('tmp*') if re.fullmatch(r'tmp[a-z0-9_]{8}', p.name) and p.is_dir()
               and {c.name for c in p.iterdir()} <= {f'{folder}.tgz', f'{folder}.tgz.download'}]
@@ -614,6 +617,18 @@ def _save_cache(tensors, cache):
                       "call will decode the images again.", DatasetWarning)
 
 # %% ../nbs/00_data.ipynb #b1a2c3d4
+def _mnist_from_disk(folder, dest, mirror, given):
+    "MNIST's tensors and where they came from: the `given` folder, else the archive kept in `dest` or fetched, else the folder"
+    if given:
+        if (problem := _count_problem(folder, PNG_COUNTS['mnist'])):
+            raise DatasetError(f"{folder} {problem}: it is not the complete MNIST dataset (60,000 training + 10,000 test "
+                               "images), so it is not decoded. Call get_dataset('mnist') for a complete copy.")
+        return _mnist_from_folder(folder), folder
+    if (mirror and _local(mirror)) or (dest/archive_name('mnist')).exists() or dataset_problem('mnist', dest):
+        archive = _verified_archive('mnist', dest, mirror, 10, 600)
+        return _mnist_from_archive(archive), archive
+    return _mnist_from_folder(folder), folder  # extracted earlier, and no archive at hand
+
 def mnist_tensors(path:Path|None=None, # an extracted `mnist_png` folder; by default, decode the `mnist_png.tgz` archive
                   rebuild:bool=False # decode the images again even if the cache is good
                  ) -> tuple:
@@ -622,18 +637,16 @@ def mnist_tensors(path:Path|None=None, # an extracted `mnist_png` folder; by def
     folder = Path(path) if path is not None else dest/_folder_name('mnist')
     cache = folder/CACHE_NAME if path is not None else dest/CACHE_NAME
     if not rebuild and (t := _load_cache(cache)) is not None: return t
-    with _dataset_lock(dest, folder.name, required=False):  # in a read-only folder: no lock, and no cache either
+    # in a read-only folder: no locks, and no cache either
+    with _dataset_lock(dest, f'{folder.name}.cache', required=False):  # the cache's own lock
         if not rebuild and (t := _load_cache(cache, say=False)) is not None: return t  # made while we waited
         mirror = os.environ.get(MIRROR_ENV, '')
-        if path is not None:
-            if (problem := _count_problem(folder, PNG_COUNTS['mnist'])):
-                raise DatasetError(f"{folder} {problem}: it is not the complete MNIST dataset (60,000 training + 10,000 test "
-                                   "images), so it is not decoded. Call get_dataset('mnist') for a complete copy.")
-            t, source = _mnist_from_folder(folder), folder
-        elif (mirror and _local(mirror)) or (dest/archive_name('mnist')).exists() or dataset_problem('mnist', dest):
+        if path is None and mirror and _local(mirror):  # the mirror's archive is only read: no need to wait for `get_dataset`
             archive = _verified_archive('mnist', dest, mirror, 10, 600)
             t, source = _mnist_from_archive(archive), archive
-        else: t, source = _mnist_from_folder(folder), folder  # extracted earlier, and no archive at hand
+        else:
+            with _dataset_lock(dest, folder.name, required=False):  # we read the folder, or may download the archive
+                t, source = _mnist_from_disk(folder, dest, mirror, path is not None)
         _check_mnist(t, source)
         _save_cache(t, cache)
         return t

@@ -98,12 +98,16 @@ def test_leftovers_of_dead_runs_are_removed_and_nothing_else(tmp_path):
     assert (tmp_path/'tmpzzzzzzzz'/'notes.txt').read_text() == 'mine'
 
 
-def test_cache_leftovers_are_removed(tmp_path):
+def test_cache_leftovers_are_removed_under_the_cache_lock_only(tmp_path):
     (tmp_path/'mnist_png').mkdir()
-    (tmp_path/'mnist_png'/f'.{D.CACHE_NAME}.4242.tmp').write_bytes(b'half a cache')
-    assert [p.name for p in D._leftovers(tmp_path, 'mnist_png')] == [f'.{D.CACHE_NAME}.4242.tmp']
+    inside, beside = tmp_path/'mnist_png'/f'.{D.CACHE_NAME}.4242.tmp', tmp_path/f'.{D.CACHE_NAME}.4343.tmp'
+    inside.write_bytes(b'half a cache'); beside.write_bytes(b'half a cache')
+    assert D._leftovers(tmp_path, 'mnist_png.cache') == sorted([inside, beside])
+    assert D._leftovers(tmp_path, 'mnist_png') == []  # extracting the PNG files never touches the cache's work
     with D._dataset_lock(tmp_path, 'mnist_png'): pass
-    assert list((tmp_path/'mnist_png').iterdir()) == []
+    assert inside.exists() and beside.exists()
+    with D._dataset_lock(tmp_path, 'mnist_png.cache'): pass
+    assert list((tmp_path/'mnist_png').iterdir()) == [] and not beside.exists()
 
 
 HOLD_LOCK = textwrap.dedent("""
@@ -124,6 +128,22 @@ def test_a_live_process_work_is_never_removed(tmp_path):
     assert work.exists() and not done  # still waiting for the live holder, its folder untouched
     holder.wait(); t.join(30)
     assert done and not work.exists() and D.dataset_problem('mnist_tiny', tmp_path) is None
+
+
+
+def test_tensors_from_the_mirror_do_not_wait_for_an_extraction(tmp_path, monkeypatch):
+    "`mnist_tensors` only reads the mirror's archive, so it need not wait while another process holds `mnist_png`'s lock"
+    pytest.importorskip('fcntl')
+    monkeypatch.setenv('FASTAI_HOME', str(tmp_path)); monkeypatch.setenv(D.MIRROR_ENV, str(MIRROR))
+    (tmp_path/'data').mkdir()
+    holder = subprocess.Popen([sys.executable, '-c', HOLD_LOCK, str(tmp_path/'data'/'.mnist_png.lock'), '60'], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == 'held'
+        done = []
+        t = threading.Thread(target=lambda: done.append(D.mnist_tensors())); t.start(); t.join(40)
+        assert done and holder.poll() is None  # finished while the extraction's lock was still held
+        assert [hashlib.sha256(x.numpy()).hexdigest() for x in done[0]] == list(D.MNIST_SHA256.values())
+    finally: holder.kill(); holder.wait()
 
 
 EXTRACT_LOGGED = textwrap.dedent("""
@@ -338,7 +358,7 @@ def mnist_home(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv('FASTAI_HOME', str(home)); mp.setenv(D.MIRROR_ENV, str(MIRROR))
         t = D.mnist_tensors()
-        assert sorted(os.listdir(home/'data')) == ['.mnist_png.lock', D.CACHE_NAME]  # decoded from the archive: no PNG files
+        assert sorted(os.listdir(home/'data')) == ['.mnist_png.cache.lock', D.CACHE_NAME]  # decoded from the archive: no PNG files
         D.get_dataset('mnist')
     assert [hashlib.sha256(x.numpy()).hexdigest() for x in t] == list(D.MNIST_SHA256.values())
     return home
