@@ -217,13 +217,14 @@ def fit_backprop(params:list, # `(W, b)` per layer, trained in place
                  cost:str='cross_entropy', # 'cross_entropy' (softmax output) or 'quadratic' (sigmoid output)
                  seed:int=42, # seed for the shuffling
                  valid:tuple|None=None, # validation `(x, y)`, measured after each epoch
+                 keep_params:bool=False, # also keep a copy of the parameters after every epoch
                  progress:bool=True # show a fastprogress bar
                 ) -> dict:
-    "Minibatch SGD with momentum using only `mlp_forward`/`mlp_backward`; returns the per-batch training `losses` and the per-epoch `valid_accuracy`"
+    "Minibatch SGD with momentum using only `mlp_forward`/`mlp_backward`; returns the per-batch training `losses`, the per-epoch `valid_accuracy` and, if `keep_params`, the per-epoch `epoch_params`"
     _check_act_cost(act, cost)
     g = torch.Generator().manual_seed(seed)
     velocities = [tuple(torch.zeros_like(p) for p in layer) for layer in params]
-    losses, valid_accuracy, n = [], [], len(x)
+    losses, valid_accuracy, epoch_params, n = [], [], [], len(x)
     epoch_iter = master_bar(range(epochs)) if progress else range(epochs)
     if progress and valid is not None: epoch_iter.write(['epoch', 'mean train cost', 'valid accuracy'], table=True)
     with torch.no_grad():
@@ -236,11 +237,12 @@ def fit_backprop(params:list, # `(W, b)` per layer, trained in place
                 zs, acts = mlp_forward(params, xb, act, cost)
                 losses.append(mlp_cost(zs, acts, yb, cost).item())
                 sgd_momentum_step(params, mlp_backward(params, zs, acts, yb, act, cost), velocities, lr=lr, mom=mom)
+            if keep_params: epoch_params.append([(W.clone(), b.clone()) for W, b in params])
             if valid is not None:
                 valid_accuracy.append(mlp_accuracy(params, *valid, act=act, cost=cost))
                 if progress: epoch_iter.write([str(epoch+1), f"{sum(losses[-len(starts):])/len(starts):.4f}",
                                                f"{valid_accuracy[-1]:.4f}"], table=True)  # one compact table, a row per epoch
-    return dict(losses=losses, valid_accuracy=valid_accuracy)
+    return dict(losses=losses, valid_accuracy=valid_accuracy, epoch_params=epoch_params)
 
 # %% ../nbs/08_backpropagation.ipynb #acb5a7c3
 def train_backprop_mlp(hidden:tuple=(256, 128), # sizes of the hidden layers
