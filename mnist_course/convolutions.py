@@ -114,10 +114,12 @@ def fit_cnn(model:nn.Module, # e.g. `simple_cnn(seed=42)`
             seed:int=42, # seed for the shuffling and the shifts
             device=None, # None: a GPU if there is one, else the CPU
             progress:bool=True, # show the progress bars and the table
-            num_threads:int|None=None # torch CPU threads while training (None: leave torch's setting alone)
+            num_threads:int|None=None, # torch CPU threads while training (None: leave torch's setting alone)
+            channels_last:bool=True # store weights and activations channels-last in memory (faster convolutions on most CPUs)
            ) -> MNISTLearner:
     "Train `model` with `MNISTLearner`: SGD with momentum, one-cycle to `lr`; return the learner"
     data = data if data is not None else mnist_image_splits()[:4]
+    if channels_last: model = model.to(memory_format=torch.channels_last)   # in place: the same model, another layout
     learn = MNISTLearner(model, data, opt_func=partial(torch.optim.SGD, momentum=momentum), bs=bs,
                          seed=seed, train_tfm=partial(random_shift, max_shift=max_shift) if max_shift else None, bf16=bf16,
                          device=device)
