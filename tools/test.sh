@@ -12,7 +12,7 @@ export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 if [ "$part" != pytest ]; then
   t0=$(date +%s)
   # `nbdev-test --n-workers 2` hands the notebooks out in name order: lessons 6 and 7, two of the four long ones,
-  # start together, 8 follows 6 and 9 follows 7, so lessons 7 and 9, the two longest, run one after the other on
+  # start together, 8 follows 6 and 9 follows 7, so lessons 7 and 9, two of the three longest, run one after the other on
   # one worker while the other idles for the last 30-40 s. Two runs side by side, each running its notebooks one
   # after another in one process, share the work evenly instead: lessons 6 and 9 and the short 0 (data), 3 and 4 in one,
   # lessons 7 and 8 and all the others in the other. The second skips exactly what the first takes, so every
