@@ -15,7 +15,7 @@ __all__ = ['MNIST_DATASETS', 'MIRROR_ENV', 'ARCHIVE_SHA256', 'FASTAI_CHECKS', 'P
 import errno, hashlib, io, json, mmap, os, re, shutil, socket, struct, subprocess, tarfile, tempfile, threading, time, warnings, zlib
 import urllib.error, urllib.request, http.client
 from configparser import ConfigParser
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -617,18 +617,6 @@ def _save_cache(tensors, cache):
                       "call will decode the images again.", DatasetWarning)
 
 # %% ../nbs/00_data.ipynb #b1a2c3d4
-def _mnist_from_disk(folder, dest, mirror, given):
-    "MNIST's tensors and where they came from: the `given` folder, else the archive kept in `dest` or fetched, else the folder"
-    if given:
-        if (problem := _count_problem(folder, PNG_COUNTS['mnist'])):
-            raise DatasetError(f"{folder} {problem}: it is not the complete MNIST dataset (60,000 training + 10,000 test "
-                               "images), so it is not decoded. Call get_dataset('mnist') for a complete copy.")
-        return _mnist_from_folder(folder), folder
-    if (mirror and _local(mirror)) or (dest/archive_name('mnist')).exists() or dataset_problem('mnist', dest):
-        archive = _verified_archive('mnist', dest, mirror, 10, 600)
-        return _mnist_from_archive(archive), archive
-    return _mnist_from_folder(folder), folder  # extracted earlier, and no archive at hand
-
 def mnist_tensors(path:Path|None=None, # an extracted `mnist_png` folder; by default, decode the `mnist_png.tgz` archive
                   rebuild:bool=False # decode the images again even if the cache is good
                  ) -> tuple:
@@ -641,12 +629,18 @@ def mnist_tensors(path:Path|None=None, # an extracted `mnist_png` folder; by def
     with _dataset_lock(dest, f'{folder.name}.cache', required=False):  # the cache's own lock
         if not rebuild and (t := _load_cache(cache, say=False)) is not None: return t  # made while we waited
         mirror = os.environ.get(MIRROR_ENV, '')
-        if path is None and mirror and _local(mirror):  # the mirror's archive is only read: no need to wait for `get_dataset`
-            archive = _verified_archive('mnist', dest, mirror, 10, 600)
-            t, source = _mnist_from_archive(archive), archive
-        else:
-            with _dataset_lock(dest, folder.name, required=False):  # we read the folder, or may download the archive
-                t, source = _mnist_from_disk(folder, dest, mirror, path is not None)
+        from_mirror = path is None and bool(mirror) and _local(mirror) is not None
+        # a local mirror's archive is only read: no need to wait for `get_dataset`; the folder, or a download, needs its lock
+        with nullcontext() if from_mirror else _dataset_lock(dest, folder.name, required=False):
+            if path is not None:
+                if (problem := _count_problem(folder, PNG_COUNTS['mnist'])):
+                    raise DatasetError(f"{folder} {problem}: it is not the complete MNIST dataset (60,000 training + 10,000 test "
+                                       "images), so it is not decoded. Call get_dataset('mnist') for a complete copy.")
+                t, source = _mnist_from_folder(folder), folder
+            elif from_mirror or (dest/archive_name('mnist')).exists() or dataset_problem('mnist', dest):
+                archive = _verified_archive('mnist', dest, mirror, 10, 600)
+                t, source = _mnist_from_archive(archive), archive
+            else: t, source = _mnist_from_folder(folder), folder  # extracted earlier, and no archive at hand
         _check_mnist(t, source)
         _save_cache(t, cache)
         return t

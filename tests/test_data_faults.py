@@ -130,7 +130,6 @@ def test_a_live_process_work_is_never_removed(tmp_path):
     assert done and not work.exists() and D.dataset_problem('mnist_tiny', tmp_path) is None
 
 
-
 def test_tensors_from_the_mirror_do_not_wait_for_an_extraction(tmp_path, monkeypatch):
     "`mnist_tensors` only reads the mirror's archive, so it need not wait while another process holds `mnist_png`'s lock"
     pytest.importorskip('fcntl')
