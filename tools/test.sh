@@ -14,10 +14,11 @@ if [ "$part" != pytest ]; then
   # `nbdev-test --n-workers 2` hands the notebooks out in name order: lessons 6 and 7, two of the four long ones,
   # start together, 8 follows 6 and 9 follows 7, so lessons 7 and 9, two of the three longest, run one after the other on
   # one worker while the other idles for the last 30-40 s. Two runs side by side, each running its notebooks one
-  # after another in one process, share the work evenly instead: lessons 6 and 9 and the short 0 (data), 3 and 4 in one,
-  # lessons 7 and 8 and all the others in the other. The second skips exactly what the first takes, so every
-  # notebook runs once, and a new one in the second. (tools/nbdev_test.py is nbdev-test drawing figures at 1x.)
-  first='^(00_data|03_|04_|06_|09_)'
+  # after another in one process, share the work evenly instead: lessons 6 and 9 and the short 0 (data) and 4 in one
+  # (about 100 s of work), lessons 7 and 8 and all the others in the other (about as much). The second skips exactly
+  # what the first takes, so every notebook runs once, and a new one in the second. (tools/nbdev_test.py is
+  # nbdev-test drawing figures at 1x.)
+  first='^(00_data|04_|06_|09_)'
   run() { local rc=0; python tools/nbdev_test.py --flags slow --n-workers 0 --timing "$@" || rc=$?
           echo "(this run ended after $(( $(date +%s) - t0 ))s)"; return $rc; }
   logs=$(mktemp -d)
