@@ -32,6 +32,17 @@ if [ "$part" != pytest ]; then
   rm -rf "$logs"
   if [ $status -ne 0 ]; then echo "FAIL: nbdev-test failed (output above)" >&2; exit 1; fi
   echo "nbdev-test took $(( $(date +%s) - t0 ))s"
+  # this machine's speed just now, to compare the time above with runs on other machines or at other hours
+  # (the same machine's rate has varied by 15-20% from hour to hour): one thread, 1024x1024 float32 products
+  python - <<'PYEOF'
+import time, torch
+torch.set_num_threads(1)
+a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
+def seconds():
+    t0 = time.perf_counter(); a @ b; return time.perf_counter() - t0
+best = min(seconds() for _ in range(30))
+print(f"(this machine now: {2 * 1024**3 / best / 1e9:.0f} GFLOP/s for one thread's float32 matrix products, best of 30)")
+PYEOF
 fi
 if [ "$part" != notebooks ]; then
   echo "--- pytest"
