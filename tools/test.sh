@@ -12,12 +12,13 @@ export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 if [ "$part" != pytest ]; then
   t0=$(date +%s)
   # `nbdev-test --n-workers 2` hands the notebooks out in name order: lessons 6 and 7, two of the four long ones,
-  # start together, 8 follows 6 and 9 follows 7, so lessons 7 and 9, two of the three longest, run one after the other on
-  # one worker while the other idles for the last 30-40 s. Two runs side by side, each running its notebooks one
-  # after another in one process, share the work evenly instead: lessons 6 and 9 and the short 0 (data) and 4 in one
-  # (about 100 s of work), lessons 7 and 8 and all the others in the other (about as much). The second skips exactly
-  # what the first takes, so every notebook runs once, and a new one in the second. (tools/nbdev_test.py is
-  # nbdev-test drawing figures at 1x.)
+  # start together, 8 follows 6 and 9 follows 7, so lessons 7 and 9, two of the three longest, run one after the
+  # other on one worker. With today's lessons that still comes out even (about 100 s either way), but any time added
+  # to lesson 7 or 9 lengthens the whole run. Two runs side by side, each running its notebooks one after another in
+  # one process, keep the long lessons apart: lessons 6 and 9 and the short 0 (data) and 4 in one (about 100 s of
+  # work), lessons 7 and 8 and all the others in the other (about as much). The second skips exactly what the first
+  # takes, so every notebook runs once, and a new one in the second. (tools/nbdev_test.py is nbdev-test drawing
+  # figures at 1x.)
   first='^(00_data|04_|06_|09_)'
   run() { local rc=0; python tools/nbdev_test.py --flags slow --n-workers 0 --timing "$@" || rc=$?
           echo "(this run ended after $(( $(date +%s) - t0 ))s)"; return $rc; }
@@ -32,17 +33,10 @@ if [ "$part" != pytest ]; then
   rm -rf "$logs"
   if [ $status -ne 0 ]; then echo "FAIL: nbdev-test failed (output above)" >&2; exit 1; fi
   echo "nbdev-test took $(( $(date +%s) - t0 ))s"
-  # this machine's speed just now, to compare the time above with runs on other machines or at other hours
-  # (the same machine's rate has varied by 15-20% from hour to hour): one thread, 1024x1024 float32 products
-  python - <<'PYEOF'
-import time, torch
-torch.set_num_threads(1)
-a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
-def seconds():
-    t0 = time.perf_counter(); a @ b; return time.perf_counter() - t0
-best = min(seconds() for _ in range(30))
-print(f"(this machine now: {2 * 1024**3 / best / 1e9:.0f} GFLOP/s for one thread's float32 matrix products, best of 30)")
-PYEOF
+  # this machine's speed just now, to compare the time above with runs on other machines or at other hours (the
+  # same machine's has varied by 15-20% from hour to hour): tools/bench.py's rate for the headline recipe's products
+  python -c "import torch; torch.set_num_threads(1); from tools.bench import matmul_rate
+print(f'(this machine now: {matmul_rate(torch.float32, 512, 256) / 1e9:.0f} GFLOP/s, float32 on one thread, for the products of the headline recipe)')"
 fi
 if [ "$part" != notebooks ]; then
   echo "--- pytest"
