@@ -60,6 +60,12 @@ def add_noise(x:torch.Tensor, # the clean values
     x = torch.as_tensor(x)
     return x * (1 + noise(x, mult)) + noise(x, add)
 
+# %% ../nbs/03_fitting_a_function.ipynb #f8f9fef9
+# the exercise checkers of this lesson are built from these (see the Exercise checkers page)
+from .exercises import Mistake, _randn, call, exercise
+import math
+
+
 # %% ../nbs/03_fitting_a_function.ipynb #287927ed
 def mae(preds:torch.Tensor, # predictions
         acts:torch.Tensor # actual (target) values, same shape as `preds`
@@ -70,6 +76,16 @@ def mae(preds:torch.Tensor, # predictions
         raise ValueError(f"mae: preds has shape {tuple(preds.shape)} but acts has shape {tuple(acts.shape)}; "
                          "they must match (reshape one of them, e.g. with .view_as).")
     return (preds - acts).abs().mean()
+
+# %% ../nbs/03_fitting_a_function.ipynb #9dd225bf
+exercise('mae', 3, "`mae(preds, acts)`: the mean absolute error",
+    "A loss turns 'how good is this fit?' into one number, which is what lets a computer, not your eye, do the fitting.",
+    reference=mae,
+    cases=[call('preds [1,2,3] and acts [2,2,5]', torch.tensor([1., 2., 3.]), torch.tensor([2., 2., 5.])),
+           call('20 random predictions [20,1] and targets [20,1]', _randn(20, 1, seed=13), _randn(20, 1, seed=14))],
+    mistakes=[Mistake('forgot .abs()', lambda p, a: (p-a).mean(), "Without `.abs()` predictions that are too high and too low cancel out. Take `(preds-acts).abs()` first."),
+              Mistake('squared', lambda p, a: ((p-a)**2).mean(), "You squared the differences: that's the mean squared error. The MAE takes `.abs()`."),
+              Mistake('summed', lambda p, a: (p-a).abs().sum(), "You summed the absolute errors: take their mean, so the loss doesn't grow with the number of points.")])
 
 # %% ../nbs/03_fitting_a_function.ipynb #a42d1911
 def finite_diff_grad(loss_fn, # function of a 1-d parameter tensor, returning a scalar
@@ -86,12 +102,85 @@ def finite_diff_grad(loss_fn, # function of a 1-d parameter tensor, returning a 
             grad[i] = (loss_fn(p + d) - loss_fn(p - d)) / (2*eps)
     return grad
 
+# %% ../nbs/03_fitting_a_function.ipynb #c81487d3
+def _one_sided_hint(side): return (f"That's a one-sided ({side}) difference: its error shrinks only in proportion to `eps`. "
+                                   "Nudge both ways, `(f(x+eps) - f(x-eps)) / (2*eps)`.")
+
+exercise('central_difference', 3, "estimate the slope of `f` at `x` by central differences",
+    "A finite-difference estimate needs no calculus, so it is the independent check we use on gradients, up to lesson 9's backpropagation.",
+    reference=lambda f, x, eps: (f(x+eps) - f(x-eps)) / (2*eps),
+    cases=[call('f(x) = x**3 at x = 2 with eps = 0.5', lambda x: x**3, 2., 0.5),
+           call('f(x) = 3x²+2x+1 at x = -1 with eps = 0.1', lambda x: 3*x**2 + 2*x + 1, -1., 0.1),
+           call('f = math.sin at x = 1 with eps = 0.001', math.sin, 1., 1e-3)],
+    mistakes=[Mistake('forward difference', lambda f, x, eps: (f(x+eps) - f(x)) / eps, _one_sided_hint('forward')),
+              Mistake('backward difference', lambda f, x, eps: (f(x) - f(x-eps)) / eps, _one_sided_hint('backward')),
+              Mistake('divided by eps, not 2*eps', lambda f, x, eps: (f(x+eps) - f(x-eps)) / eps, "The two points are `2*eps` apart, so divide by `2*eps`: your slope is twice too big."),
+              Mistake('sign reversed', lambda f, x, eps: (f(x-eps) - f(x+eps)) / (2*eps), "The sign is reversed: it's `f(x+eps) - f(x-eps)`, the rise as x goes *up*.")])
+
+# %% ../nbs/03_fitting_a_function.ipynb #cdeb48c3
+_gd_x = torch.linspace(-2, 2, 20)
+_gd_y = 3*_gd_x**2 + 2*_gd_x + 1 + _randn(20, seed=15)
+def _gd_loss(p): return ((quad(*p, _gd_x) - _gd_y)**2).mean()
+
+def _gd_step(sign=-1, reset=True, use_lr=True, loss_after=False, in_place=True):
+    "An `apply_step(params, loss_fn, lr)` that makes the chosen mistakes"
+    def step(params, loss_fn, lr):
+        loss = loss_fn(params)
+        loss.backward()
+        with torch.no_grad():
+            delta = sign * (lr if use_lr else 1) * params.grad
+            if in_place: params += delta
+            else: params = params + delta
+        if reset: params.grad = None
+        return loss_fn(params).item() if loss_after else loss.item()
+    return step
+
+_gd_hints = dict(
+    plus="You stepped with `+`: that climbs the loss. Step *against* the gradient: `params -= lr * params.grad`.",
+    no_reset="The second step went wrong: `backward()` *adds* to `.grad`, so without `params.grad = None` (or `.zero_()`) after each step, every step uses the sum of all the gradients so far.",
+    no_lr="You stepped by the whole gradient. Multiply it by the learning rate: `params -= lr * params.grad`.")
+
+# %% ../nbs/03_fitting_a_function.ipynb #aefe4ac8
+def _descend_run(fn):
+    "Five steps of `fn(params, loss_fn, lr, n)` from a fixed start"
+    params = torch.tensor([1.1, 1.1, 1.1], requires_grad=True)
+    losses = fn(params, _gd_loss, 0.01, 5)
+    return {'the list of losses': losses, 'the parameters afterwards': params}
+
+def _loop_ok(params, loss_fn, lr, n):
+    "The right answer: `n` steps of gradient descent, the loss before each"
+    losses = []
+    for _ in range(n):
+        loss = loss_fn(params); loss.backward()
+        with torch.no_grad(): params -= lr * params.grad
+        params.grad = None; losses.append(loss.item())
+    return losses
+
+def _loop(step): return lambda params, loss_fn, lr, n: [step(params, loss_fn, lr) for _ in range(n)]
+
+exercise('descend', 3, "`descend(params, loss_fn, lr, n)`: `n` steps of gradient descent, returning the losses",
+    "Compute the loss, its gradient, step against it, reset, repeat: this loop trains every model in the course.",
+    reference=_loop_ok, cases=[('5 steps at lr 0.01 on a quadratic fit', _descend_run)],
+    mistakes=[Mistake('stepped with + instead of -', _loop(_gd_step(sign=1)), _gd_hints['plus']),
+              Mistake('forgot to reset the gradient', _loop(_gd_step(reset=False)), _gd_hints['no_reset']),
+              Mistake('forgot the learning rate', _loop(_gd_step(use_lr=False)), _gd_hints['no_lr'])])
+
 # %% ../nbs/03_fitting_a_function.ipynb #b3c99f3d
 def rectified_linear(m, b, # slope and intercept of the line
                      x):   # input(s)
     "The line `m*x + b` with negative values replaced by 0 (a ReLU)"
     y = m*x + b
     return torch.clip(y, 0.)
+
+# %% ../nbs/03_fitting_a_function.ipynb #3f35309b
+exercise('rectified_linear', 3, "`rectified_linear(m, b, x)`: a line with its negative values replaced by 0",
+    "The ReLU's one kink is the building block: enough of them, added up, can follow any curve.",
+    reference=rectified_linear,
+    cases=[call('m = 2, b = -1 and x = linspace(-3, 3, 13)', 2., -1., torch.linspace(-3, 3, 13)),
+           call('m = -1.5, b = 0.5 and 10 random x', -1.5, 0.5, _randn(10, seed=16))],
+    mistakes=[Mistake('forgot to clip', lambda m, b, x: m*x + b, "That's just the line: replace its negative values by 0 with `torch.clip(y, 0.)` (or `y.clamp_min(0)`)."),
+              Mistake('clipped from above', lambda m, b, x: torch.clip(m*x + b, max=0.), "You kept the negative part and zeroed the positive one. A ReLU keeps positives: `torch.clip(y, 0.)`, a *minimum* of 0."),
+              Mistake('clipped x, not the line', lambda m, b, x: m*torch.clip(x, 0.) + b, "Clip the line's output `m*x + b`, not `x`: the kink belongs where the line crosses 0.")])
 
 # %% ../nbs/03_fitting_a_function.ipynb #c1583d36
 def double_relu(m1, b1, # slope and intercept of the first ReLU

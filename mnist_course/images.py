@@ -31,6 +31,52 @@ def pixel_heatmap(img, # a 2-D greyscale image: PIL image, NumPy array or tensor
     df = pd.DataFrame(a[rows, cols], index=np.arange(a.shape[0])[rows], columns=np.arange(a.shape[1])[cols])
     return df.style.set_properties(**{'font-size': font_size}).background_gradient(cmap, axis=None)
 
+# %% ../nbs/01_images_as_numbers.ipynb #0f97cf2c
+# the exercise checkers of this lesson are built from these (see the Exercise checkers page)
+from .exercises import _ints, Mistake, _gen, _randint, call, exercise
+
+
+# %% ../nbs/01_images_as_numbers.ipynb #0f392090
+exercise('column', 1, "pick column `j` of a 2-D tensor",
+    "Slicing with `:` is how you will pick out pixels, images and batches in every lesson that follows.",
+    reference=lambda t, j: t[:, j],
+    cases=[call('t = tensor([[1,2,3],[4,5,6]]) and j = 1', torch.tensor([[1,2,3],[4,5,6]]), 1),
+           call('a 4×5 tensor and j = 0', _randint(10, 4, 5, seed=1), 0),
+           call('a 5×5 tensor and j = 4', _randint(10, 5, 5, seed=2), 4)],
+    mistakes=[Mistake('picked a row', lambda t, j: t[j], "That's row `j`: the first index picks rows. A column is `t[:, j]`: every row (`:`), then column `j`."),
+              Mistake('kept a length-1 axis', lambda t, j: t[:, j:j+1], "Close: the slice `j:j+1` keeps a column axis of length 1, shape `[n, 1]`. Index with the single number `j` to get the 1-D column, shape `[n]`."),
+              Mistake('counted from 1', lambda t, j: t[:, j-1], "Off by one: Python counts from 0, so column `j` is `t[:, j]`.")])
+
+# %% ../nbs/01_images_as_numbers.ipynb #968f741f
+def _dtypes(a):
+    "A tuple of `torch.dtype`s from dtypes or names such as 'float32' or 'torch.int64'"
+    return tuple(d if isinstance(d, torch.dtype) else getattr(torch, str(d).removeprefix('torch.')) for d in a)
+
+exercise('dtype_after_multiply', 1, "the dtypes of `tensor([1,2,3])*2` and `tensor([1,2,3])*1.5`",
+    "Types change silently under arithmetic; knowing the rules saves you from integer images and float64 surprises.",
+    reference=(torch.int64, torch.float32), normalize=_dtypes, nudge="Try both in a cell and look at `.dtype`.",
+    mistakes=[Mistake('stays integer', (torch.int64, torch.int64), "Multiplying by 1.5 can't give whole numbers, so PyTorch promotes the result to floating point."),
+              Mistake('float64', (torch.int64, torch.float64), "NumPy would give float64, but PyTorch's default floating type is float32."),
+              Mistake('int32', (torch.int32, torch.float32), "A tensor built from Python integers holds 64-bit integers, `torch.int64`.")])
+
+# %% ../nbs/01_images_as_numbers.ipynb #5df78a7e
+exercise('to_float', 1, "turn uint8 pixels 0–255 into float32 values in [0, 1]",
+    "Models compute in floats, and inputs on a small, fixed scale make training far easier.",
+    reference=lambda x: x.float()/255, dtype=True,
+    cases=[call('three random uint8 images [3,28,28]', torch.randint(0, 256, (3, 28, 28), generator=_gen(3), dtype=torch.uint8)),
+           call('one uint8 image [28,28] holding 0 and 255', torch.tensor([0, 255]*392, dtype=torch.uint8).view(28, 28))],
+    mistakes=[Mistake('did not divide', lambda x: x.float(), "You made floats, but they still run from 0 to 255: divide by 255."),
+              Mistake('floor division', lambda x: x//255, "`//` is floor division: it keeps integers, so every pixel below 255 becomes 0. Convert with `.float()` and divide with `/`."),
+              Mistake('float64', lambda x: x.double()/255, "The values are right but the dtype is float64: PyTorch models work in float32, which `.float()` gives."),
+              Mistake('divided by 256', lambda x: x.float()/256, "The largest pixel value is 255, so divide by 255 to map it exactly to 1.")])
+
+# %% ../nbs/01_images_as_numbers.ipynb #d31f687d
+exercise('stack_ranks', 1, "the ranks of `stacked_threes` and of one image in it",
+    "Rank is the first thing to check when shapes go wrong: a stack of images has one axis more than an image.",
+    reference=(3, 2), normalize=_ints, nudge="`ndim` counts the axes: how many numbers are in each shape?",
+    mistakes=[Mistake('swapped', (2, 3), "Swapped: the stack has the extra axis (which image), so it has the higher rank."),
+              Mistake('lengths, not axes', (6131, 28), "Those are lengths of axes. The rank is *how many* axes there are, `len(t.shape)`.")])
+
 # %% ../nbs/01_images_as_numbers.ipynb #c381c559
 def show_digits(images, # a stack of images `[n, h, w]` (tensor or array); the first `nrows*ncols` are shown
                 labels=None, # one label per image, shown as its title (numbers, strings, or a tensor)

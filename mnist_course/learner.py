@@ -6,8 +6,7 @@ Docs: https://mnist-course.github.io/mnist_course/full_mnist.html.md"""
 
 # %% auto #0
 __all__ = ['MNIST_MEAN', 'MNIST_STD', 'prepare_images', 'mnist_data', 'stratified_split', 'mnist_splits', 'index_batches', 'mlp',
-           'one_cycle_schedule', 'cross_entropy_unchecked', 'check_xy', 'check_targets', 'MNISTLearner', 'random_shift',
-           'train_mlp', 'train_best_mlp', 'train_strong_mlp', 'confusion_matrix']
+           'one_cycle_schedule', 'cross_entropy_unchecked', 'check_xy', 'check_targets', 'MNISTLearner']
 
 # %% ../nbs/07_full_mnist.ipynb #2d49b9cf
 import math, time
@@ -38,6 +37,32 @@ def prepare_images(x:torch.Tensor, # uint8 images `[n, 28, 28]`, or one image `[
         raise ValueError(f"prepare_images expects images of shape [n, 28, 28] (or one [28, 28]), got {list(x.shape)}.")
     x = x.float().div(255).flatten(-2)
     return (x - MNIST_MEAN) / MNIST_STD if normalize else x
+
+# %% ../nbs/07_full_mnist.ipynb #326b12d0
+# the exercise checkers of this lesson are built from these (see the Exercise checkers page)
+from .exercises import Mistake, _gen, call, exercise
+
+
+# %% ../nbs/07_full_mnist.ipynb #627dac2a
+_u8 = lambda *s, seed: torch.randint(0, 256, s, generator=_gen(seed), dtype=torch.uint8)
+def _prep(scale=255, flat=True, stats=(MNIST_MEAN, MNIST_STD)):
+    def prepare(x):
+        x = x.float()/scale
+        if flat: x = x.view(len(x), -1)
+        m, s = stats if stats else (x.mean(), x.std())
+        return (x - m)/s
+    return prepare
+
+exercise('prepare_images', 7, "scale, flatten and standardise uint8 images `[n,28,28]` into floats `[n,784]`",
+    "The same fixed preparation for training and test data puts every input on the scale the model was trained on.",
+    reference=prepare_images, dtype=True,
+    cases=[call('four random uint8 images [4,28,28]', _u8(4, 28, 28, seed=80)),
+           call('two uint8 images [2,28,28] with pixels 0 to 200', _u8(2, 28, 28, seed=81) % 201)],
+    mistakes=[Mistake('did not divide by 255', _prep(scale=1), "Divide by 255 before standardising: `MNIST_MEAN` and `MNIST_STD` are for pixels in [0, 1]."),
+              Mistake('did not flatten', _prep(flat=False), "Flatten each image into one row of 784 numbers: `x.view(len(x), -1)`."),
+              Mistake("used the batch's own statistics", _prep(stats=None), "You standardised with this batch's own mean and std. Use the training set's `MNIST_MEAN` and `MNIST_STD` for every batch, test included, so all data is on the same scale."),
+              Mistake('did not standardise', _prep(stats=(0., 1.)), "You scaled and flattened; now standardise: subtract `MNIST_MEAN` and divide by `MNIST_STD`."),
+              Mistake('swapped mean and std', _prep(stats=(MNIST_STD, MNIST_MEAN)), "Subtract the mean and divide by the standard deviation: `(x - MNIST_MEAN) / MNIST_STD`.")])
 
 # %% ../nbs/07_full_mnist.ipynb #131ed19e
 @lru_cache(maxsize=2)
@@ -348,61 +373,3 @@ def plot_losses(self:MNISTLearner, title:str='Training loss and validation loss'
     if pts: ax.plot(*zip(*pts), 'o-', label='validation loss (validation set, end of each epoch)')
     ax.set_xlabel('training step (batch)'); ax.set_ylabel('cross-entropy loss'); ax.set_title(title); ax.legend()
     return fig
-
-# %% ../nbs/07_full_mnist.ipynb #429a0948
-def random_shift(xb:torch.Tensor, # a batch of flattened square images `[bs, size*size]`, or images `[bs, c, h, w]`
-                 generator:torch.Generator|None=None, # seeded generator for the shift
-                 max_shift:int=1, # largest shift in pixels, in each direction
-                 size:int=28 # image width and height (for flattened images)
-                ) -> torch.Tensor:
-    "Move the whole batch by the same random number of pixels (at most `max_shift`) across and down, wrapping around"
-    dx, dy = torch.randint(-max_shift, max_shift + 1, (2,), generator=generator).tolist()
-    if xb.ndim == 4: return xb.roll((dy, dx), dims=(2, 3))   # images, as lesson 9's convolutional nets take them
-    return xb.view(-1, size, size).roll((dy, dx), dims=(1, 2)).reshape(len(xb), -1)
-
-# %% ../nbs/07_full_mnist.ipynb #b99d7931
-def train_mlp(n_hidden:int=128, # hidden units
-              epochs:int=4, # passes over the training set
-              lr:float=0.2, # learning rate (the peak, with `one_cycle`)
-              momentum:float=0.9, # SGD momentum (cycled between 0.95 and 0.85 with `one_cycle`)
-              one_cycle:bool=True, # use the one-cycle schedule
-              wd:float=0., # weight decay
-              max_shift:int=0, # augment training batches with random shifts of up to this many pixels (0: none)
-              bs:int=256, # batch size
-              bf16:bool|None=False, # run the model in bfloat16 under autocast; None: where `fast_bf16` says it is fast
-              seed:int=42, # seed for the initial weights, the shuffling and the shifts
-              evaluate:str='test', # report the accuracy on 'valid' (while choosing) or 'test' (once, at the end)
-              device:str='cpu', # where to train
-              progress:bool=True, # show the progress bars and a table with the validation loss and accuracy per epoch
-              keep_learner:bool=False # also return the `MNISTLearner` under `'learn'`
-             ) -> dict:
-    "Train `mlp(n_hidden)` with SGD on the 50,000 training images; return the accuracy on `evaluate` and the training seconds"
-    sets = {'valid': 'MNIST validation set (10,000 of the 60,000 training images)', 'test': 'MNIST test set (10,000)'}
-    check_choice(evaluate, sets, 'evaluation set')
-    trn_x, trn_y, val_x, val_y, tst_x, tst_y = mnist_splits()
-    learn = MNISTLearner(mlp(n_hidden, seed=seed), (trn_x, trn_y, val_x, val_y),
-                         opt_func=partial(torch.optim.SGD, momentum=momentum, weight_decay=wd), bs=bs, seed=seed,
-                         train_tfm=partial(random_shift, max_shift=max_shift) if max_shift else None, bf16=bf16, device=device)
-    def train(): learn.fit(epochs, lr, one_cycle=one_cycle, progress=progress, validate=progress); return learn
-    x, y = (val_x, val_y) if evaluate == 'valid' else (tst_x, tst_y)
-    return timed_result(train, lambda l: multiclass_accuracy(l.get_preds(x), y), keep='learn' if keep_learner else None,
-                        n_hidden=n_hidden, epochs=epochs, bf16=learn.bf16, dataset=sets[evaluate])
-
-def train_best_mlp(**kwargs # anything `train_mlp` takes, e.g. `seed=0` or `evaluate='valid'`
-                  ) -> dict:
-    "Lesson 7's headline: `train_mlp` with 512 hidden units, 3 epochs and peak rate 0.3, in bf16 where the hardware does it fast"
-    return train_mlp(**{**dict(n_hidden=512, epochs=3, lr=0.3, bf16=None), **kwargs})
-
-def train_strong_mlp(**kwargs # anything `train_mlp` takes
-                    ) -> dict:
-    "`train_mlp` with 512 hidden units for 10 epochs, weight decay 5e-4 and 1-pixel random shifts, in bf16 where fast"
-    return train_mlp(**{**dict(n_hidden=512, epochs=10, wd=5e-4, max_shift=1, bf16=None), **kwargs})
-
-# %% ../nbs/07_full_mnist.ipynb #1e7a9a30
-def confusion_matrix(preds:torch.Tensor, # predicted classes `[n]`
-                     targets:torch.Tensor, # true classes `[n]`
-                     n_classes:int=10 # number of classes
-                    ) -> torch.Tensor:
-    "Counts `[n_classes, n_classes]`: row = true class, column = predicted class"
-    if preds.shape != targets.shape: raise ValueError(f"preds {list(preds.shape)} and targets {list(targets.shape)} must have the same shape.")
-    return torch.bincount(targets * n_classes + preds, minlength=n_classes**2).view(n_classes, n_classes)

@@ -14,6 +14,22 @@ import torch
 from . import check_choice, timed_result
 from .data import get_dataset, load_digit_folder, mnist_tensors
 
+# %% ../nbs/02_pixel_similarity.ipynb #39587545
+# the exercise checkers of this lesson are built from these (see the Exercise checkers page)
+from .exercises import _ints, Mistake, _rand, _randint, call, exercise
+
+
+# %% ../nbs/02_pixel_similarity.ipynb #9a78a1bb
+exercise('mean_image', 2, "average a stack `[n,28,28]` into one ideal image",
+    "Averaging over the right axis is the whole trick of the pixel-similarity baseline, and axes come up in every lesson.",
+    reference=lambda s: s.mean(0),
+    cases=[call('a stack of six images [6,28,28]', _rand(6, 28, 28, seed=4)),
+           call('a stack [3,4,5] of three 4×5 images', _rand(3, 4, 5, seed=5))],
+    mistakes=[Mistake('averaged the last axis', lambda s: s.mean(-1), "You averaged along each image's rows. Axis 0 runs *across* the images: `mean(0)`."),
+              Mistake('averaged axis 1', lambda s: s.mean(1), "Axis 1 runs down each image. Axis 0 runs across the images: `mean(0)`."),
+              Mistake('averaged everything', lambda s: s.mean(), "That's one number for the whole stack. Average over axis 0 only, to keep a 28×28 image."),
+              Mistake('summed', lambda s: s.sum(0), "You summed the images: divide by how many there are, or use `mean(0)`.")])
+
 # %% ../nbs/02_pixel_similarity.ipynb #1f6aafcb
 DISTANCES = ('l1', 'l2')
 
@@ -37,6 +53,46 @@ def mnist_distance(a:torch.Tensor, # image(s) `[..., 28, 28]`
                   ) -> torch.Tensor:
     "fastbook's `mnist_distance`: the mean absolute (L1) difference over the last two axes"
     return pixel_distance(a, b, 'l1')
+
+# %% ../nbs/02_pixel_similarity.ipynb #586395b2
+_a1, _b1 = _rand(28, 28, seed=6), _rand(28, 28, seed=7)
+_stack5 = _rand(5, 28, 28, seed=8)
+_s21, _s3 = _rand(2, 1, 28, 28, seed=9), _rand(3, 28, 28, seed=10)
+_distance_cases = [call('two images [28,28]', _a1, _b1), call('a stack [5,28,28] and one image [28,28]', _stack5, _b1),
+                   call('stacks [2,1,28,28] and [3,28,28], which broadcast to [2,3]', _s21, _s3)]
+
+def _over_images(f): return lambda a, b: f(a - b).mean((-1, -2))
+_too_far = "You averaged over the batch axis too, so a whole stack gets one number. Average over the last two axes only: `.mean((-1,-2))`."
+_not_far_enough = "You forgot to average over the last two axes (rows and columns): one distance per image needs `.mean((-1,-2))`."
+_one_axis = "You averaged over the last axis only. An image has two, rows and columns: `.mean((-1,-2))`."
+
+exercise('mnist_distance', 2, "`mnist_distance(a, b)`: the mean absolute difference of images, one per image in a batch",
+    "One distance per image, for a whole stack at once, is what turns a formula into a classifier.",
+    reference=mnist_distance, cases=_distance_cases,
+    mistakes=[Mistake('forgot to average over the last two axes', lambda a, b: (a-b).abs(), _not_far_enough),
+              Mistake('averaged the last axis only', lambda a, b: (a-b).abs().mean(-1), _one_axis),
+              Mistake('averaged over the batch axis too', lambda a, b: (a-b).abs().mean(), _too_far),
+              Mistake('averaged the first two axes', lambda a, b: (a-b).abs().mean((0, 1)), "The image axes are the *last* two, counted from the right: `.mean((-1,-2))` works for any number of axes in front."),
+              Mistake('squared instead of .abs()', _over_images(lambda d: d**2), "You squared the differences: that's the mean squared error. `mnist_distance` is the mean *absolute* difference: `.abs()`."),
+              Mistake('RMSE instead of L1', lambda a, b: ((a-b)**2).mean((-1, -2)).sqrt(), "That's the RMSE (L2). `mnist_distance` is the L1 distance: the mean of `(a-b).abs()`."),
+              Mistake('forgot .abs()', _over_images(lambda d: d), "Without `.abs()` positive and negative differences cancel out. Take `(a-b).abs()` before averaging."),
+              Mistake('summed instead of averaged', lambda a, b: (a-b).abs().sum((-1, -2)), "You summed over the pixels; the distance is their *mean*: `.mean((-1,-2))`.")])
+
+# %% ../nbs/02_pixel_similarity.ipynb #e235309e
+exercise('rmse_distance', 2, "the root mean squared difference of images, one per image in a batch",
+    "Squaring makes a few badly wrong pixels count more than many slightly wrong ones, which is why L2 beats L1 on ten digits.",
+    reference=lambda a, b: pixel_distance(a, b, 'l2'), cases=_distance_cases,
+    mistakes=[Mistake('used .abs() where squaring was asked', _over_images(torch.abs), "You used `.abs()`: that's the L1 distance. The RMSE squares the differences, averages them, then takes the square root."),
+              Mistake('forgot the square root', _over_images(lambda d: d**2), "That's the mean squared error: take its square root, `.sqrt()`, at the end."),
+              Mistake('averaged over the batch axis too', lambda a, b: ((a-b)**2).mean().sqrt(), _too_far),
+              Mistake('forgot to average over the last two axes', lambda a, b: ((a-b)**2).sqrt(), _not_far_enough)])
+
+# %% ../nbs/02_pixel_similarity.ipynb #7d676664
+exercise('broadcast_shape', 2, "the shape of `valid_3_tens - mean3`",
+    "Broadcasting lines shapes up from the right and stretches the smaller one: that's how one line compares a thousand images.",
+    reference=(1010, 28, 28), normalize=_ints, nudge="Line the two shapes up from the right, and stretch the missing axis.",
+    mistakes=[Mistake("mean3's shape", (28, 28), "Broadcasting stretches `mean3` across all 1,010 images, so the result keeps the batch axis."),
+              Mistake("the distance's shape", (1010,), "That's the shape *after* averaging over the last two axes. The subtraction alone keeps every pixel of every image.")])
 
 # %% ../nbs/02_pixel_similarity.ipynb #949e34ae
 class NearestMeanClassifier:
@@ -78,6 +134,16 @@ def label_accuracy(preds:torch.Tensor, # predicted labels `[n]`
     if preds.shape != targets.shape:
         raise ValueError(f"preds and targets must have the same shape, got {tuple(preds.shape)} and {tuple(targets.shape)}.")
     return (preds == targets).float().mean().item()
+
+# %% ../nbs/02_pixel_similarity.ipynb #de10aec4
+exercise('accuracy', 2, "`accuracy(preds, targets)`: the fraction of predictions that are right",
+    "Accuracy is the number people read, so it has to be a plain fraction of the items, computed the same way everywhere.",
+    reference=label_accuracy,
+    cases=[call('preds [1,2,3,4] and targets [1,2,0,4]', torch.tensor([1, 2, 3, 4]), torch.tensor([1, 2, 0, 4])),
+           call('50 random labels 0-9 against 50 others', _randint(10, 50, seed=11), _randint(10, 50, seed=12)),
+           call('three predictions, all wrong', torch.tensor([1, 1, 1]), torch.tensor([0, 2, 3]))],
+    mistakes=[Mistake('counted instead of a fraction', lambda p, t: (p == t).sum(), "That's how many are right. Accuracy is the *fraction*: `(preds == targets).float().mean()`."),
+              Mistake('error rate', lambda p, t: (p != t).float().mean(), "That's the fraction that are *wrong* (the error rate): compare with `==`.")])
 
 # %% ../nbs/02_pixel_similarity.ipynb #dcd6c5c0
 def pixel_similarity_3v7() -> dict:

@@ -46,6 +46,23 @@ def mse(preds:torch.Tensor, # predictions
                          "they must match (reshape one of them, e.g. with .view_as).")
     return ((preds - targets)**2).mean()
 
+# %% ../nbs/04_sgd.ipynb #d2254148
+# the exercise checkers of this lesson are built from these (see the Exercise checkers page)
+from .exercises import Mistake, _randn, call, exercise
+from .fitting import _gd_loss, _gd_step, _gd_hints
+
+
+# %% ../nbs/04_sgd.ipynb #732def8d
+exercise('mse', 4, "`mse(preds, targets)`: the mean squared error",
+    "Squaring makes every error positive and punishes big misses most; it is the standard loss for a number like speed.",
+    reference=mse,
+    cases=[call('preds [1,2,3] and targets [1,4,0]', torch.tensor([1., 2., 3.]), torch.tensor([1., 4., 0.])),
+           call('20 random predictions and targets', _randn(20, seed=17)*5, _randn(20, seed=18)*5)],
+    mistakes=[Mistake('used .abs() where squaring was asked', lambda p, t: (p-t).abs().mean(), "You used `.abs()`: that's the MAE. The MSE *squares* the differences: `((preds-targets)**2).mean()`."),
+              Mistake('summed', lambda p, t: ((p-t)**2).sum(), "You summed the squared errors: take their mean."),
+              Mistake('took the square root', lambda p, t: ((p-t)**2).mean().sqrt(), "That's the RMSE: the MSE stops before the square root."),
+              Mistake('forgot to square', lambda p, t: (p-t).mean(), "Without squaring, errors above and below cancel out: square each difference first.")])
+
 # %% ../nbs/04_sgd.ipynb #0fc1afde
 def show_preds(x:torch.Tensor, # inputs (the horizontal axis)
                y:torch.Tensor, # targets, drawn in blue
@@ -90,6 +107,36 @@ def train_steps(params:torch.Tensor, # parameters with `requires_grad=True`; upd
         losses.append(apply_step(params, loss_fn, lr))
         if not math.isfinite(losses[-1]): break
     return losses
+
+# %% ../nbs/04_sgd.ipynb #3aa5f896
+def _two_steps(fn):
+    "Two calls of `fn(params, loss_fn, lr)` from a fixed start, recording what each returned and left behind"
+    params, out = torch.tensor([1.1, 1.1, 1.1], requires_grad=True), {}
+    for i in (1, 2):
+        out[f'the loss returned by step {i}'] = fn(params, _gd_loss, 0.01)
+        out[f'the parameters after step {i}'] = params.detach().clone()
+    return out
+
+exercise('apply_step', 4, "`apply_step(params, loss_fn, lr)`: one step of gradient descent, returning the loss",
+    "This step, repeated, is all the learning there is; everything later adds ways to take it better.",
+    reference=apply_step, cases=[('two steps at lr 0.01 on a quadratic fit', _two_steps)],
+    mistakes=[Mistake('stepped with + instead of -', _gd_step(sign=1), _gd_hints['plus']),
+              Mistake('forgot to reset the gradient', _gd_step(reset=False), _gd_hints['no_reset']),
+              Mistake('forgot the learning rate', _gd_step(use_lr=False), _gd_hints['no_lr']),
+              Mistake('returned the loss after the step', _gd_step(loss_after=True), "Return the loss computed *before* the step, the one whose gradient you used."),
+              Mistake('made a new tensor', _gd_step(in_place=False), "The caller's parameters never changed: `params = params - ...` makes a new tensor inside your function. Update in place, `params -= lr * params.grad`, inside `torch.no_grad()`.")])
+
+# %% ../nbs/04_sgd.ipynb #5dbc69a6
+_steps = ['init', 'predict', 'loss', 'gradient', 'step', 'repeat', 'stop']
+def _swap(i, j): s = list(_steps); s[i], s[j] = s[j], s[i]; return s
+def _words(a): return [str(s).strip().lower() for s in a]
+
+exercise('seven_steps', 4, "put the seven steps of training in order",
+    "Every training loop in the course, including fastai's `Learner`, runs these seven steps in this order.",
+    reference=_steps, normalize=_words, nudge="Ask what each step needs from the one before it.",
+    mistakes=[Mistake('gradient before loss', _swap(2, 3), "The gradient is the gradient *of the loss*: compute the loss first."),
+              Mistake('step before gradient', _swap(3, 4), "You can only step once you know which way is downhill: the gradient comes before the step."),
+              Mistake('loss before predict', _swap(1, 2), "The loss compares predictions with targets, so predict first.")])
 
 # %% ../nbs/04_sgd.ipynb #747fb801
 def plot_losses(losses:list, # loss history, e.g. from `train_steps`

@@ -63,6 +63,27 @@ def linear1(xb:torch.Tensor, # a batch of flattened images `[bs, 784]`
     "A linear model: `xb @ weights + bias`, shape `[bs, 1]`"
     return xb@weights + bias
 
+# %% ../nbs/06_linear_model_and_simple_net.ipynb #b73c843d
+# the exercise checkers of this lesson are built from these (see the Exercise checkers page)
+from .exercises import Mistake, _rand, _randint, _randn, call, exercise
+from . import losses
+import torch.nn.functional as F
+from torch import nn
+
+
+# %% ../nbs/06_linear_model_and_simple_net.ipynb #72014b50
+_xb6, _w6, _bias6 = _rand(5, 784, seed=33), _randn(784, 1, seed=34), _randn(1, seed=35)
+_xs6, _ws6, _bs6 = _rand(3, 4, seed=36), _randn(4, 1, seed=37), _randn(1, seed=38)
+
+exercise('linear1', 6, "`linear1(xb, weights, bias)`: one prediction per row of a batch",
+    "One matrix multiply predicts a whole batch at once; it is the layer every network here is built from.",
+    reference=lambda xb, w, b: xb@w + b,
+    cases=[call('a batch [5,784], weights [784,1] and bias [1]', _xb6, _w6, _bias6),
+           call('a batch [3,4], weights [4,1] and bias [1]', _xs6, _ws6, _bs6)],
+    mistakes=[Mistake('forgot the bias', lambda xb, w, b: xb@w, "Add the bias: without it, an all-blank image would always predict exactly 0."),
+              Mistake('summed the whole batch', lambda xb, w, b: (xb*w.T).sum() + b, "That's one number for the whole batch. Each row needs its own sum: `xb @ weights` does one per row."),
+              Mistake('multiplied without summing', lambda xb, w, b: xb*w.T + b, "You multiplied each pixel by its weight but didn't add them up: `xb @ weights` multiplies *and* sums, one prediction per row.")])
+
 # %% ../nbs/06_linear_model_and_simple_net.ipynb #41510a42
 def calc_grad(xb:torch.Tensor, # a batch of inputs
               yb:torch.Tensor, # their targets
@@ -131,6 +152,34 @@ def train_model(model, # a function (or module) from inputs to predictions
         accs.append(validate_epoch(model, valid_dl, metric))
     return accs
 
+# %% ../nbs/06_linear_model_and_simple_net.ipynb #278dbf9f
+def _train_batch(xb, yb, model, opt):
+    loss = losses.mnist_loss(model(xb), yb)
+    loss.backward(); opt.step(); opt.zero_grad()
+    return loss
+
+def _no_zero_grad(xb, yb, model, opt):
+    loss = losses.mnist_loss(model(xb), yb)
+    loss.backward(); opt.step()
+    return loss
+
+def _batches_run(fn):
+    "Three calls of `fn(xb, yb, model, opt)` on a seeded linear model with plain SGD"
+    model = nn.Linear(4, 1)
+    with torch.no_grad(): model.weight.copy_(_randn(1, 4, seed=60)); model.bias.zero_()
+    opt, out = torch.optim.SGD(model.parameters(), lr=0.5), {}
+    for i in (1, 2, 3):
+        out[f'the loss of batch {i}'] = fn(_randn(8, 4, seed=60+i), _randint(2, 8, 1, seed=70+i), model, opt)
+        out[f'the weights after batch {i}'] = model.weight.detach().clone()
+    return out
+
+exercise('train_batch', 6, "`train_batch(xb, yb, model, opt)`: loss, backward, step, zero the gradients",
+    "Zeroing the gradients after each step is the line everyone forgets once; now you know what it does.",
+    reference=_train_batch, cases=[('three batches of a linear model trained with SGD', _batches_run)],
+    mistakes=[Mistake('forgot zero_grad', _no_zero_grad, "From the second batch on the steps are wrong: `backward()` adds to the gradients, so call `opt.zero_grad()` after each `opt.step()`."),
+              Mistake('the weights never moved', lambda xb, yb, model, opt: losses.mnist_loss(model(xb), yb),
+                      "The weights never moved: call `loss.backward()`, then `opt.step()`, and only then `opt.zero_grad()`.")])
+
 # %% ../nbs/06_linear_model_and_simple_net.ipynb #3c313499
 def dataloaders_3v7(bs:int=256, # batch size
                     images:bool=False # `[n,1,28,28]` images and int64 `[n]` labels (for CNNs) instead of `[n,784]` and `[n,1]`
@@ -180,6 +229,19 @@ def train_linear_3v7(epochs:int=10, # passes over the training set
     "Train `nn.Linear(784,1)` with `mnist_loss` on 3 vs 7; return the validation accuracy and training time"
     return _train_3v7(_sgd_learner(lambda: nn.Linear(28*28, 1)), lambda learn: learn.fit(epochs, lr=lr), seed, progress, keep_learner)
 
+# %% ../nbs/06_linear_model_and_simple_net.ipynb #9c820fa5
+def _net(act, out=lambda r: r): return lambda xb, w1, b1, w2, b2: out(act(xb@w1 + b1)@w2 + b2)
+_net_args = lambda seed: (_randn(6, 8, seed=seed), _randn(8, 5, seed=seed+1), _randn(5, seed=seed+2), _randn(5, 1, seed=seed+3), _randn(1, seed=seed+4))
+
+exercise('simple_net', 6, "`simple_net(xb, w1, b1, w2, b2)`: linear, ReLU, linear",
+    "The ReLU between the layers is what makes two layers more than one: without it they collapse into a single linear map.",
+    reference=_net(F.relu),
+    cases=[call('a batch [6,8] with w1 [8,5], b1 [5], w2 [5,1], b2 [1]', *_net_args(40)),
+           call('another batch and weights of the same shapes', *_net_args(50))],
+    mistakes=[Mistake('forgot the ReLU', _net(lambda r: r), "Put a ReLU between the layers (`res.max(tensor(0.0))` or `F.relu`): two linear layers in a row are just one linear layer."),
+              Mistake('ReLU on the output too', _net(F.relu, F.relu), "The ReLU goes *between* the layers. The output is a logit and must be able to go negative (a 7)."),
+              Mistake('sigmoid instead of ReLU', _net(torch.sigmoid), "This net uses a ReLU, `max(x, 0)`, between the layers, not a sigmoid.")])
+
 # %% ../nbs/06_linear_model_and_simple_net.ipynb #7a2db83b
 def simple_net_model(n_hidden:int=30 # hidden units
                     ) -> nn.Module:
@@ -194,6 +256,14 @@ def train_simple_net_3v7(epochs:int=40, # passes over the training set
                         ) -> dict:
     "Train a 784-30-1 ReLU net with `mnist_loss` on 3 vs 7; return the validation accuracy and training time"
     return _train_3v7(_sgd_learner(simple_net_model), lambda learn: learn.fit(epochs, lr), seed, progress, keep_learner)
+
+# %% ../nbs/06_linear_model_and_simple_net.ipynb #4f33bf86
+exercise('n_params', 6, "the number of parameters of the 784-30-1 net",
+    "Counting parameters tells you what a layer costs: here the first layer holds almost all of them.",
+    reference=23_581, normalize=int, nudge="Each `nn.Linear(n_in, n_out)` has `n_in*n_out` weights and `n_out` biases.",
+    mistakes=[Mistake('forgot the biases', 23_550, "Don't forget the biases: one per output of each layer, 30 + 1 of them."),
+              Mistake("first layer's weights only", 784*30, "That's the first layer's weights. Add its 30 biases, and the second layer's 30 weights and 1 bias."),
+              Mistake("the linear model's count", 785, "That's the linear model (784 weights and a bias). The net has a hidden layer of 30.")])
 
 # %% ../nbs/06_linear_model_and_simple_net.ipynb #bf16cb02
 class _AutocastForward(nn.Module):

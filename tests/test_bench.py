@@ -90,8 +90,8 @@ def test_saved_report_is_complete():
         assert part in text, f"tools/bench_output.txt lacks {part!r}: rerun python tools/bench.py --save tools/bench_output.txt"
 
 def test_results_page_shows_the_saved_report():
-    "nbs/10_results.ipynb's saved output is the report file as it is now (re-execute the page after a new bench run)"
-    nb = json.loads((ROOT/'nbs'/'10_results.ipynb').read_text())
+    "nbs/11_results.ipynb's saved output is the report file as it is now (re-execute the page after a new bench run)"
+    nb = json.loads((ROOT/'nbs'/'11_results.ipynb').read_text())
     cells = [c for c in nb['cells'] if c['cell_type'] == 'code' and 'bench_output.txt' in ''.join(c['source'])]
     assert len(cells) == 1
     shown = ''.join(''.join(o.get('text', '')) for o in cells[0]['outputs'] if o.get('name') == 'stdout')

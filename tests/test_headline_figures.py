@@ -5,7 +5,7 @@ kept in step with the home page by hand, so the two must say the same thing, wor
 summary quotes is checked against the saved outputs of the course, never recomputed:
 
 - "95%", "97.3%": the accuracy of one of that lesson's headline models in the results table saved in
-  nbs/10_results.ipynb, rounded to the digits quoted;
+  nbs/11_results.ipynb, rounded to the digits quoted;
 - "over 98%" (also "more than", "above", "at least"): a lower bound, which the saved accuracy must clear and which
   the lesson itself asserts (`Headline.bound`), so it holds for any seed, not only on the saved run;
 - "from 78%": where a lesson starts, not a headline: the lesson notebook must show it (in its text or saved outputs).
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from mnist_course.results import HEADLINES
-from test_results import saved_rows as saved_results  # the table saved in nbs/10_results.ipynb
+from test_results import saved_rows as saved_results  # the table saved in nbs/11_results.ipynb
 
 ROOT = Path(__file__).resolve().parents[1]
 NBS = ROOT/'nbs'

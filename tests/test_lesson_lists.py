@@ -23,7 +23,7 @@ def index_links():
 
 def sidebar_links(): return re.findall(r'href:\s*(\d\d_\w+\.ipynb)', (NBS/'sidebar.yml').read_text())
 
-REFERENCE_PAGES = ('00_core.ipynb', '00_data.ipynb', '00_explorables.ipynb', '10_results.ipynb', '11_exercises.ipynb')  # listed apart from the lessons
+REFERENCE_PAGES = ('00_core.ipynb', '00_data.ipynb', '00_explorables.ipynb', '11_results.ipynb', '00_exercises.ipynb')  # listed apart from the lessons
 
 def _lessons(links): return [(t, f) for t, f in links if f not in REFERENCE_PAGES]
 

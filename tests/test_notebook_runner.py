@@ -1,7 +1,7 @@
 """tools/test.sh runs the notebooks in two nbdev-test runs side by side, through tools/nbdev_test.py.
 
 Checked here: the two runs together take every notebook nbdev-test would, each exactly once, and the first one
-gets the long lessons 6 and 9 while the second gets 7 and 8; and tools/nbdev_test.py draws figures at 1x (the
+gets the long lessons 6 and 10 while the second gets 7 and 8; and tools/nbdev_test.py draws figures at 1x (the
 size Jupyter saves), where execnb's own default draws them at 2x."""
 import base64, os, re, runpy, struct, subprocess, sys
 from pathlib import Path

@@ -1,9 +1,9 @@
 """`mnist-course-results --json` must run headless and reproduce the numbers saved in the notebooks.
 
-The command retrains the headline models with the same exported functions the lessons use; nbs/10_results.ipynb
+The command retrains the headline models with the same exported functions the lessons use; nbs/11_results.ipynb
 shows the whole table, slow rows included, saved when the notebooks were last executed. Here the command retrains
 the quick rows (`--only`, a few seconds on 2 CPU cores): every row, slow ones included, is retrained and checked
-against its bound whenever the notebooks run (nbdev-test runs nbs/10_results.ipynb). Rows, bounds and the slow
+against its bound whenever the notebooks run (nbdev-test runs nbs/11_results.ipynb). Rows, bounds and the slow
 flag all come from `results.HEADLINES`."""
 import json, shutil, subprocess, sys
 from pathlib import Path
@@ -25,8 +25,8 @@ def cli_rows():
     assert r.returncode == 0, r.stderr[-3000:]
     return json.loads(r.stdout)  # stdout must be pure JSON: progress goes to stderr
 
-def saved_rows(nb_path=ROOT/'nbs'/'10_results.ipynb') -> list:
-    "The rows of the results table saved in the outputs of nbs/10_results.ipynb's `rows = run([...])` cell"
+def saved_rows(nb_path=ROOT/'nbs'/'11_results.ipynb') -> list:
+    "The rows of the results table saved in the outputs of nbs/11_results.ipynb's `rows = run([...])` cell"
     nb = json.loads(Path(nb_path).read_text())
     code = lambda c: '\n'.join(l for l in ''.join(c['source']).splitlines() if not l.startswith('#|'))   # without nbdev's directives
     cells = [c for c in nb['cells'] if c['cell_type'] == 'code' and code(c).startswith('rows = run(')]
@@ -71,7 +71,7 @@ def test_a_new_slow_row_is_one_line():
 
 def test_saved_table_reader_can_fail(tmp_path):
     "A notebook whose table was not saved (or was garbled) fails with a message, not an empty pass"
-    nb = json.loads((ROOT/'nbs'/'10_results.ipynb').read_text())
+    nb = json.loads((ROOT/'nbs'/'11_results.ipynb').read_text())
     for c in nb['cells']:
         for o in c.get('outputs', []):
             if o.get('name') == 'stdout': o['text'] = [t.replace('train s', 'train') for t in o['text']]

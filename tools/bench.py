@@ -148,7 +148,8 @@ def main(argv=None):
 def _main(args):
     import mnist_course   # sets OMP_WAIT_POLICY before torch loads
     import torch, torch.nn.functional as F
-    from mnist_course.learner import MNISTLearner, mnist_splits, mlp, index_batches, fast_bf16, train_best_mlp
+    from mnist_course.learner import MNISTLearner, mnist_splits, mlp, index_batches, fast_bf16
+    from mnist_course.tuning import train_best_mlp
     torch.set_num_threads(args.threads)
     print(f"tools/bench.py, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: torch {torch.__version__}, {torch.get_num_threads()} threads, "
           f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}, load average at start {os.getloadavg()}", flush=True)
