@@ -1,6 +1,7 @@
 """Every lesson fits one sitting: what a reader sees of its code, in Jupyter and on the website, stays small.
 
-A code cell is out of view only when it is hidden on the site (`#| hide`) and collapsed in Jupyter (cell metadata
+A code cell's source is out of view only when the site leaves it out (`#| hide`, or `#| echo: false`, which shows
+only the output, such as a sentence with the run's numbers) and Jupyter collapses it (cell metadata
 `jupyter.source_hidden`, which nbdev-clean keeps). The checks that stay in view are the few that teach (ours equals
 PyTorch's); the guards and edge-case tests live in collapsed hidden cells. `python tests/test_lesson_size.py` prints
 the counts."""
@@ -13,8 +14,8 @@ MAX_CELLS, MAX_LINES, MAX_TEST_LINES = 60, 300, 15
 TEST_LINE = re.compile(r'\s*(test_\w+\(|assert\b)')
 
 def out_of_view(cell) -> bool:
-    "Hidden on the site and collapsed in Jupyter"
-    hidden = re.search(r'^#\|\s*hide\s*$', ''.join(cell['source']), re.M)
+    "The source is left out of the site and collapsed in Jupyter"
+    hidden = re.search(r'^#\|\s*(hide|echo:\s*false)\s*$', ''.join(cell['source']), re.M)
     return bool(hidden) and cell.get('metadata', {}).get('jupyter', {}).get('source_hidden', False)
 
 def in_view(path) -> dict:
