@@ -75,8 +75,16 @@ def figure_problems(summ:dict, rows:list, headlines=HEADLINES, text_of=lesson_te
                                 ', '.join(f"{r['model']} {r['accuracy']:.2%}" for r in ours))
     return problems
 
+LESSON_NB = re.compile(r'(0[1-9]|10)_\w+\.ipynb')
+MAP_NODE = re.compile(r'^\s*L(\d+)\["<b>\d+\. [^<]*</b>(.*)"\]\s*$', re.M)
+
+def map_steps() -> dict:
+    "`{lesson: (notebook, the step's text)}` from the course map, the mermaid flowchart on the course home"
+    notebooks = {int(n): f for n, (f, _) in index_summaries().items()}
+    return {int(n): (notebooks.get(int(n), ''), t.replace('<br/>', ' ')) for n, t in MAP_NODE.findall(markdown_of(json.loads((NBS/'index.ipynb').read_text())))}
+
 def test_every_lesson_has_a_summary():
-    lessons = sorted(int(p.name[:2]) for p in NBS.glob('0[1-9]_*.ipynb'))
+    lessons = sorted(int(p.name[:2]) for p in NBS.glob('*.ipynb') if LESSON_NB.fullmatch(p.name))
     assert sorted(readme_summaries()) == lessons and sorted(index_summaries()) == lessons
 
 def test_readme_and_index_say_the_same():
@@ -94,6 +102,12 @@ def test_summary_figures_match_the_results(page):
     assert any(FIGURE.search(s) for _, s in summ.values()), f"{page}: no figures found; is the lesson table still there?"
     problems = figure_problems(summ, saved_results())
     assert not problems, f"{page}:\n" + '\n'.join(problems)
+
+def test_the_course_map_has_every_lesson_and_its_figures_match():
+    steps = map_steps()
+    assert sorted(steps) == sorted(index_summaries()), "the course map on the home page must have one step per lesson"
+    problems = figure_problems(steps, saved_results())
+    assert not problems, "course map:\n" + '\n'.join(problems)
 
 ROWS = [dict(lesson=2, model='pixel-similarity', accuracy=0.9511), dict(lesson=7, model='mlp', accuracy=0.9833)]
 class _H:
