@@ -16,6 +16,11 @@ from pandas.io.formats.style import Styler
 
 from .data import get_dataset, image_files, load_digit_folder
 
+# %% ../nbs/01_images_as_numbers.ipynb #0f97cf2c
+# the exercise checkers of this lesson are built from these (see the Exercise checkers page)
+from .exercises import _ints, Mistake, _gen, _randint, call, exercise
+
+
 # %% ../nbs/01_images_as_numbers.ipynb #dc7a9407
 def pixel_heatmap(img, # a 2-D greyscale image: PIL image, NumPy array or tensor
                   rows:slice=slice(None), # the rows to show, e.g. `slice(4,15)`
@@ -31,21 +36,46 @@ def pixel_heatmap(img, # a 2-D greyscale image: PIL image, NumPy array or tensor
     df = pd.DataFrame(a[rows, cols], index=np.arange(a.shape[0])[rows], columns=np.arange(a.shape[1])[cols])
     return df.style.set_properties(**{'font-size': font_size}).background_gradient(cmap, axis=None)
 
-# %% ../nbs/01_images_as_numbers.ipynb #0f97cf2c
-# the exercise checkers of this lesson are built from these (see the Exercise checkers page)
-from .exercises import _ints, Mistake, _gen, _randint, call, exercise
-
-
 # %% ../nbs/01_images_as_numbers.ipynb #0f392090
-exercise('column', 1, "pick column `j` of a 2-D tensor",
-    "Slicing with `:` is how you will pick out pixels, images and batches in every lesson that follows.",
-    reference=lambda t, j: t[:, j],
-    cases=[call('t = tensor([[1,2,3],[4,5,6]]) and j = 1', torch.tensor([[1,2,3],[4,5,6]]), 1),
-           call('a 4×5 tensor and j = 0', _randint(10, 4, 5, seed=1), 0),
-           call('a 5×5 tensor and j = 4', _randint(10, 5, 5, seed=2), 4)],
-    mistakes=[Mistake('picked a row', lambda t, j: t[j], "That's row `j`: the first index picks rows. A column is `t[:, j]`: every row (`:`), then column `j`."),
-              Mistake('kept a length-1 axis', lambda t, j: t[:, j:j+1], "Close: the slice `j:j+1` keeps a column axis of length 1, shape `[n, 1]`. Index with the single number `j` to get the 1-D column, shape `[n]`."),
-              Mistake('counted from 1', lambda t, j: t[:, j-1], "Off by one: Python counts from 0, so column `j` is `t[:, j]`.")])
+exercise('crop', 1, "cut the `size`×`size` square whose top-left pixel is at row `top`, column `left`",
+    "Slicing rows and columns at once is how you will pick out pixels, digits and batches in every lesson that follows.",
+    reference=lambda img, top, left, size: img[top:top+size, left:left+size],
+    cases=[call('a 6×7 tensor, top=1, left=2, size=3', _randint(10, 6, 7, seed=1), 1, 2, 3),
+           call('a 28×28 image, top=4, left=9, size=6', _randint(256, 28, 28, seed=2), 4, 9, 6),
+           call('a 5×5 tensor, top=2, left=0, size=2', _randint(10, 5, 5, seed=3), 2, 0, 2)],
+    mistakes=[Mistake('used size as the end', lambda img, top, left, size: img[top:size, left:size], "The end of a slice is a position, not a length: the square ends at row `top + size` and column `left + size`."),
+              Mistake('swapped rows and columns', lambda img, top, left, size: img[left:left+size, top:top+size], "The first index picks rows, so it goes with `top`; the second picks columns, so it goes with `left`."),
+              Mistake('one row and column too many', lambda img, top, left, size: img[top:top+size+1, left:left+size+1], "The end of a slice is left out, so `top:top+size` already holds `size` rows."),
+              Mistake('counted from 1', lambda img, top, left, size: img[top-1:top-1+size, left-1:left-1+size], "Off by one: Python counts from 0, so row `top` is at position `top`.")])
+
+# %% ../nbs/01_images_as_numbers.ipynb #260613a6
+def _ink_box(img):
+    "first row, last row, first column, last column holding a non-zero pixel"
+    rows, cols = (img != 0).any(1).nonzero()[:, 0], (img != 0).any(0).nonzero()[:, 0]
+    return rows[0].item(), rows[-1].item(), cols[0].item(), cols[-1].item()
+
+def _ink_blob(h, w, top, bottom, left, right, seed):
+    "An `h`×`w` uint8 image that is blank except for random ink in rows `top:bottom` and columns `left:right`"
+    img = torch.zeros(h, w, dtype=torch.uint8)
+    img[top:bottom, left:right] = torch.randint(1, 256, (bottom - top, right - left), generator=_gen(seed), dtype=torch.uint8)
+    return img
+
+def _crop_to(img, r0, r1, c0, c1): return img[r0:r1, c0:c1]
+
+exercise('ink_crop', 1, "crop an image to the smallest rectangle that holds all its ink",
+    "Finding where the ink is, with comparisons and `any`, is how you will look inside images (and clean them up) from here on.",
+    reference=lambda img: _crop_to(img, *(lambda b: (b[0], b[1]+1, b[2], b[3]+1))(_ink_box(img))),
+    cases=[call('a 28×28 image with ink in rows 5-20 and columns 8-19', _ink_blob(28, 28, 5, 21, 8, 20, seed=1)),
+           call('a 6×7 image whose ink touches its last row and first column', _ink_blob(6, 7, 2, 6, 0, 3, seed=2)),
+           call('a 9×9 image with a single inked pixel at row 4, column 6', _ink_blob(9, 9, 4, 5, 6, 7, seed=3))],
+    mistakes=[Mistake('left out the last row and column', lambda img: _crop_to(img, *(lambda b: (b[0], b[1], b[2], b[3]))(_ink_box(img))),
+                      "The end of a slice is left out, so `img[first:last]` drops the last inked row (and column): end the slices at `last + 1`."),
+              Mistake('swapped rows and columns', lambda img: _crop_to(img, *(lambda b: (b[2], b[3]+1, b[0], b[1]+1))(_ink_box(img))),
+                      "Rows and columns are the wrong way round: `any(dim=1)` looks along each row, so it says which *rows* hold ink, and the first index of `img[...]` picks rows."),
+              Mistake('cropped the rows only', lambda img: (lambda b: img[b[0]:b[1]+1])(_ink_box(img)),
+                      "The blank rows are gone, but the blank columns are still there: find the inked columns too (`any(dim=0)`), and slice both axes."),
+              Mistake('returned the box, not the image', lambda img: _ink_box(img),
+                      "Those are the edges of the ink. Return the image cut to them: `img[top:bottom+1, left:right+1]`.")])
 
 # %% ../nbs/01_images_as_numbers.ipynb #968f741f
 def _dtypes(a):
@@ -71,11 +101,12 @@ exercise('to_float', 1, "turn uint8 pixels 0–255 into float32 values in [0, 1]
               Mistake('divided by 256', lambda x: x.float()/256, "The largest pixel value is 255, so divide by 255 to map it exactly to 1.")])
 
 # %% ../nbs/01_images_as_numbers.ipynb #d31f687d
-exercise('stack_ranks', 1, "the ranks of `stacked_threes` and of one image in it",
-    "Rank is the first thing to check when shapes go wrong: a stack of images has one axis more than an image.",
-    reference=(3, 2), normalize=_ints, nudge="`ndim` counts the axes: how many numbers are in each shape?",
-    mistakes=[Mistake('swapped', (2, 3), "Swapped: the stack has the extra axis (which image), so it has the higher rank."),
-              Mistake('lengths, not axes', (6131, 28), "Those are lengths of axes. The rank is *how many* axes there are, `len(t.shape)`.")])
+exercise('stack_ranks', 1, "the ranks of `stacked_threes[0]`, `stacked_threes[:, 14]` and `stacked_threes[0, 14, 14]`",
+    "Rank is the first thing to check when shapes go wrong: each single-number index removes one axis, and `:` keeps one.",
+    reference=(2, 2, 0), normalize=_ints, nudge="Start from the shape `[6131, 28, 28]`: each single number you index with removes its axis; `:` keeps it.",
+    mistakes=[Mistake('row 14 as rank 1', (2, 1, 0), "`stacked_threes[:, 14]` is row 14 of *every* image: the image axis stays (`:`) and only the row axis goes, so its shape is `[6131, 28]`, rank 2."),
+              Mistake('one pixel as rank 1', (2, 2, 1), "One pixel is a single number, a tensor with no axes at all: rank 0 (its shape is `[]`)."),
+              Mistake('indexing keeps the rank', (3, 3, 3), "Indexing with a single number removes that axis: `stacked_threes[0]` is one image, `[28, 28]`, rank 2.")])
 
 # %% ../nbs/01_images_as_numbers.ipynb #c381c559
 def show_digits(images, # a stack of images `[n, h, w]` (tensor or array); the first `nrows*ncols` are shown

@@ -30,6 +30,45 @@ exercise('mean_image', 2, "average a stack `[n,28,28]` into one ideal image",
               Mistake('averaged everything', lambda s: s.mean(), "That's one number for the whole stack. Average over axis 0 only, to keep a 28×28 image."),
               Mistake('summed', lambda s: s.sum(0), "You summed the images: divide by how many there are, or use `mean(0)`.")])
 
+# %% ../nbs/02_pixel_similarity.ipynb #586395b2
+_a1, _b1 = _rand(28, 28, seed=6), _rand(28, 28, seed=7)
+_stack5 = _rand(5, 28, 28, seed=8)
+_s21, _s3 = _rand(2, 1, 28, 28, seed=9), _rand(3, 28, 28, seed=10)
+_distance_cases = [call('two images [28,28]', _a1, _b1), call('a stack [5,28,28] and one image [28,28]', _stack5, _b1),
+                   call('stacks [2,1,28,28] and [3,28,28], which broadcast to [2,3]', _s21, _s3)]
+
+def _over_images(f): return lambda a, b: f(a - b).mean((-1, -2))
+_too_far = "You averaged over the batch axis too, so a whole stack gets one number. Average over the last two axes only: `.mean((-1,-2))`."
+_not_far_enough = "You forgot to average over the last two axes (rows and columns): one distance per image needs `.mean((-1,-2))`."
+_from_the_right = "Count the image axes from the right, `.mean((-1,-2))`: then it works for one image `[28,28]` and for a stack `[n,28,28]` alike."
+_one_axis = "You averaged over the last axis only. An image has two, rows and columns: `.mean((-1,-2))`."
+
+exercise('mnist_distance', 2, "`mnist_distance(a, b)`: the mean absolute difference of images, one per image in a batch",
+    "One distance per image, for a whole stack at once, is what turns a formula into a classifier.",
+    reference=lambda a, b: (a - b).abs().mean((-1, -2)), cases=_distance_cases, errors={'Dimension out of range': _from_the_right},
+    mistakes=[Mistake('forgot to average over the last two axes', lambda a, b: (a-b).abs(), _not_far_enough),
+              Mistake('averaged the last axis only', lambda a, b: (a-b).abs().mean(-1), _one_axis),
+              Mistake('averaged over the batch axis too', lambda a, b: (a-b).abs().mean(), _too_far),
+              Mistake('averaged axes 1 and 2', lambda a, b: (a-b).abs().mean((1, 2)), "`.mean((1,2))` works for a stack, but one image `[28,28]` has no axis 2, so it raises an IndexError. Count the axes from the right, `.mean((-1,-2))`, and it works for one image and for a stack alike."),
+              Mistake('averaged the first two axes', lambda a, b: (a-b).abs().mean((0, 1)), "The image axes are the *last* two, counted from the right: `.mean((-1,-2))` works for any number of axes in front."),
+              Mistake('squared instead of .abs()', _over_images(lambda d: d**2), "You squared the differences: that's the mean squared error. `mnist_distance` is the mean *absolute* difference: `.abs()`."),
+              Mistake('RMSE instead of L1', lambda a, b: ((a-b)**2).mean((-1, -2)).sqrt(), "That's the RMSE (L2). `mnist_distance` is the L1 distance: the mean of `(a-b).abs()`."),
+              Mistake('forgot .abs()', _over_images(lambda d: d), "Without `.abs()` positive and negative differences cancel out. Take `(a-b).abs()` before averaging."),
+              Mistake('summed instead of averaged', lambda a, b: (a-b).abs().sum((-1, -2)), "You summed over the pixels; the distance is their *mean*: `.mean((-1,-2))`.")])
+
+# %% ../nbs/02_pixel_similarity.ipynb #e235309e
+def _nearest_k(s, m, k): return (s - m).abs().mean((-1, -2)).argsort()[:k]
+
+exercise('most_like', 2, "the positions of the `k` images of a stack nearest to an ideal image, nearest first",
+    "Sorting by distance finds the examples a method finds easiest or hardest; looking at them shows what it really measures.",
+    reference=_nearest_k,
+    cases=[call('a stack [8,28,28], an ideal [28,28] and k = 3', _rand(8, 28, 28, seed=13), _rand(28, 28, seed=14), 3),
+           call('a stack [6,4,4], an ideal [4,4] and k = 2', _rand(6, 4, 4, seed=15), _rand(4, 4, seed=16), 2)],
+    mistakes=[Mistake('the farthest, not the nearest', lambda s, m, k: (s - m).abs().mean((-1, -2)).argsort(descending=True)[:k], "Those are the images *farthest* from the ideal. The nearest have the smallest distances, which `argsort()` puts first."),
+              Mistake('returned the distances', lambda s, m, k: (s - m).abs().mean((-1, -2)).sort().values[:k], "Those are the smallest distances themselves. The exercise asks *which* images they belong to: their positions, `argsort()`."),
+              Mistake('returned topk values and indices', lambda s, m, k: (s - m).abs().mean((-1, -2)).topk(k, largest=False), "`topk` gives back both the values and the positions: return just `.indices`."),
+              Mistake('only the nearest one', lambda s, m, k: (s - m).abs().mean((-1, -2)).argmin(), "`argmin` gives only the single nearest image. For the `k` nearest, sort the positions with `argsort()` and keep the first `k`.")])
+
 # %% ../nbs/02_pixel_similarity.ipynb #1f6aafcb
 DISTANCES = ('l1', 'l2')
 
@@ -54,45 +93,22 @@ def mnist_distance(a:torch.Tensor, # image(s) `[..., 28, 28]`
     "fastbook's `mnist_distance`: the mean absolute (L1) difference over the last two axes"
     return pixel_distance(a, b, 'l1')
 
-# %% ../nbs/02_pixel_similarity.ipynb #586395b2
-_a1, _b1 = _rand(28, 28, seed=6), _rand(28, 28, seed=7)
-_stack5 = _rand(5, 28, 28, seed=8)
-_s21, _s3 = _rand(2, 1, 28, 28, seed=9), _rand(3, 28, 28, seed=10)
-_distance_cases = [call('two images [28,28]', _a1, _b1), call('a stack [5,28,28] and one image [28,28]', _stack5, _b1),
-                   call('stacks [2,1,28,28] and [3,28,28], which broadcast to [2,3]', _s21, _s3)]
-
-def _over_images(f): return lambda a, b: f(a - b).mean((-1, -2))
-_too_far = "You averaged over the batch axis too, so a whole stack gets one number. Average over the last two axes only: `.mean((-1,-2))`."
-_not_far_enough = "You forgot to average over the last two axes (rows and columns): one distance per image needs `.mean((-1,-2))`."
-_one_axis = "You averaged over the last axis only. An image has two, rows and columns: `.mean((-1,-2))`."
-
-exercise('mnist_distance', 2, "`mnist_distance(a, b)`: the mean absolute difference of images, one per image in a batch",
-    "One distance per image, for a whole stack at once, is what turns a formula into a classifier.",
-    reference=mnist_distance, cases=_distance_cases,
-    mistakes=[Mistake('forgot to average over the last two axes', lambda a, b: (a-b).abs(), _not_far_enough),
-              Mistake('averaged the last axis only', lambda a, b: (a-b).abs().mean(-1), _one_axis),
-              Mistake('averaged over the batch axis too', lambda a, b: (a-b).abs().mean(), _too_far),
-              Mistake('averaged the first two axes', lambda a, b: (a-b).abs().mean((0, 1)), "The image axes are the *last* two, counted from the right: `.mean((-1,-2))` works for any number of axes in front."),
-              Mistake('squared instead of .abs()', _over_images(lambda d: d**2), "You squared the differences: that's the mean squared error. `mnist_distance` is the mean *absolute* difference: `.abs()`."),
-              Mistake('RMSE instead of L1', lambda a, b: ((a-b)**2).mean((-1, -2)).sqrt(), "That's the RMSE (L2). `mnist_distance` is the L1 distance: the mean of `(a-b).abs()`."),
-              Mistake('forgot .abs()', _over_images(lambda d: d), "Without `.abs()` positive and negative differences cancel out. Take `(a-b).abs()` before averaging."),
-              Mistake('summed instead of averaged', lambda a, b: (a-b).abs().sum((-1, -2)), "You summed over the pixels; the distance is their *mean*: `.mean((-1,-2))`.")])
-
-# %% ../nbs/02_pixel_similarity.ipynb #e235309e
-exercise('rmse_distance', 2, "the root mean squared difference of images, one per image in a batch",
-    "Squaring makes a few badly wrong pixels count more than many slightly wrong ones, which is why L2 beats L1 on ten digits.",
-    reference=lambda a, b: pixel_distance(a, b, 'l2'), cases=_distance_cases,
-    mistakes=[Mistake('used .abs() where squaring was asked', _over_images(torch.abs), "You used `.abs()`: that's the L1 distance. The RMSE squares the differences, averages them, then takes the square root."),
-              Mistake('forgot the square root', _over_images(lambda d: d**2), "That's the mean squared error: take its square root, `.sqrt()`, at the end."),
-              Mistake('averaged over the batch axis too', lambda a, b: ((a-b)**2).mean().sqrt(), _too_far),
-              Mistake('forgot to average over the last two axes', lambda a, b: ((a-b)**2).sqrt(), _not_far_enough)])
-
 # %% ../nbs/02_pixel_similarity.ipynb #7d676664
 exercise('broadcast_shape', 2, "the shape of `valid_3_tens - mean3`",
     "Broadcasting lines shapes up from the right and stretches the smaller one: that's how one line compares a thousand images.",
     reference=(1010, 28, 28), normalize=_ints, nudge="Line the two shapes up from the right, and stretch the missing axis.",
     mistakes=[Mistake("mean3's shape", (28, 28), "Broadcasting stretches `mean3` across all 1,010 images, so the result keeps the batch axis."),
               Mistake("the distance's shape", (1010,), "That's the shape *after* averaging over the last two axes. The subtraction alone keeps every pixel of every image.")])
+
+# %% ../nbs/02_pixel_similarity.ipynb #de10aec4
+exercise('accuracy', 2, "`accuracy(preds, targets)`: the fraction of predictions that are right",
+    "Accuracy is the number people read, so it has to be a plain fraction of the items, computed the same way everywhere.",
+    reference=lambda p, t: (p == t).float().mean().item(),
+    cases=[call('preds [1,2,3,4] and targets [1,2,0,4]', torch.tensor([1, 2, 3, 4]), torch.tensor([1, 2, 0, 4])),
+           call('50 random labels 0-9 against 50 others', _randint(10, 50, seed=11), _randint(10, 50, seed=12)),
+           call('three predictions, all wrong', torch.tensor([1, 1, 1]), torch.tensor([0, 2, 3]))],
+    mistakes=[Mistake('counted instead of a fraction', lambda p, t: (p == t).sum(), "That's how many are right. Accuracy is the *fraction*: `(preds == targets).float().mean()`."),
+              Mistake('error rate', lambda p, t: (p != t).float().mean(), "That's the fraction that are *wrong* (the error rate): compare with `==`.")])
 
 # %% ../nbs/02_pixel_similarity.ipynb #949e34ae
 class NearestMeanClassifier:
@@ -134,16 +150,6 @@ def label_accuracy(preds:torch.Tensor, # predicted labels `[n]`
     if preds.shape != targets.shape:
         raise ValueError(f"preds and targets must have the same shape, got {tuple(preds.shape)} and {tuple(targets.shape)}.")
     return (preds == targets).float().mean().item()
-
-# %% ../nbs/02_pixel_similarity.ipynb #de10aec4
-exercise('accuracy', 2, "`accuracy(preds, targets)`: the fraction of predictions that are right",
-    "Accuracy is the number people read, so it has to be a plain fraction of the items, computed the same way everywhere.",
-    reference=label_accuracy,
-    cases=[call('preds [1,2,3,4] and targets [1,2,0,4]', torch.tensor([1, 2, 3, 4]), torch.tensor([1, 2, 0, 4])),
-           call('50 random labels 0-9 against 50 others', _randint(10, 50, seed=11), _randint(10, 50, seed=12)),
-           call('three predictions, all wrong', torch.tensor([1, 1, 1]), torch.tensor([0, 2, 3]))],
-    mistakes=[Mistake('counted instead of a fraction', lambda p, t: (p == t).sum(), "That's how many are right. Accuracy is the *fraction*: `(preds == targets).float().mean()`."),
-              Mistake('error rate', lambda p, t: (p != t).float().mean(), "That's the fraction that are *wrong* (the error rate): compare with `==`.")])
 
 # %% ../nbs/02_pixel_similarity.ipynb #dcd6c5c0
 def pixel_similarity_3v7() -> dict:
