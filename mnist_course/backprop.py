@@ -14,13 +14,27 @@ import math
 
 import torch
 import torch.nn.functional as F
-from fastcore.imports import IN_NOTEBOOK
-from fastprogress.fastprogress import master_bar, progress_bar
 
-from . import torch_threads, check_choice, timed_result
+from . import check_choice
 from .losses import softmax, cross_entropy, multiclass_accuracy
 from .fitting import finite_diff_grad
 from .learner import mnist_data, stratified_split
+
+# %% ../nbs/09_backpropagation.ipynb #e7f110e6
+# the exercise checkers of this lesson are built from these (see the Exercise checkers page)
+from .exercises import Mistake, _copy, _rand, _randint, _randn, call, exercise
+from . import losses
+import torch.nn.functional as F
+
+
+# %% ../nbs/09_backpropagation.ipynb #7f331963
+exercise('sigmoid_prime', 9, "`sigmoid_prime(z)`: the derivative of the sigmoid",
+    "σ'(z) is never more than 0.25, and it multiplies every error flowing back through a sigmoid: that is why sigmoid networks learn slowly.",
+    reference=lambda z: torch.sigmoid(z)*(1-torch.sigmoid(z)),
+    cases=[call('z = linspace(-6, 6, 13)', torch.linspace(-6, 6, 13)), call('random z [3,4]', _randn(3, 4, seed=90)*3)],
+    mistakes=[Mistake('returned the sigmoid', lambda z: torch.sigmoid(z), "That's σ(z) itself. Its derivative is σ(z)(1-σ(z))."),
+              Mistake('used z, not sigmoid(z)', lambda z: z*(1-z), "The formula σ(z)(1-σ(z)) is in terms of σ(z): compute `s = sigmoid(z)` first, then `s*(1-s)`."),
+              Mistake('plus instead of minus', lambda z: torch.sigmoid(z)*(1+torch.sigmoid(z)), "It's σ(z)(1 **−** σ(z)).")])
 
 # %% ../nbs/09_backpropagation.ipynb #12eb1052
 def sigmoid(z:torch.Tensor) -> torch.Tensor:
@@ -43,22 +57,6 @@ def relu_prime(z:torch.Tensor) -> torch.Tensor:
 ACTIVATIONS = {'sigmoid': (sigmoid, sigmoid_prime), 'relu': (relu, relu_prime)}
 COSTS = {'quadratic': 'sigmoid', 'cross_entropy': 'softmax'}  # each cost with its output activation
 
-# %% ../nbs/09_backpropagation.ipynb #e7f110e6
-# the exercise checkers of this lesson are built from these (see the Exercise checkers page)
-from .exercises import Mistake, _copy, _rand, _randint, _randn, call, exercise
-from . import losses
-import torch.nn.functional as F
-
-
-# %% ../nbs/09_backpropagation.ipynb #7f331963
-exercise('sigmoid_prime', 9, "`sigmoid_prime(z)`: the derivative of the sigmoid",
-    "σ'(z) is never more than 0.25, and it multiplies every error flowing back through a sigmoid: that is why sigmoid networks learn slowly.",
-    reference=sigmoid_prime,
-    cases=[call('z = linspace(-6, 6, 13)', torch.linspace(-6, 6, 13)), call('random z [3,4]', _randn(3, 4, seed=90)*3)],
-    mistakes=[Mistake('returned the sigmoid', lambda z: torch.sigmoid(z), "That's σ(z) itself. Its derivative is σ(z)(1-σ(z))."),
-              Mistake('used z, not sigmoid(z)', lambda z: z*(1-z), "The formula σ(z)(1-σ(z)) is in terms of σ(z): compute `s = sigmoid(z)` first, then `s*(1-s)`."),
-              Mistake('plus instead of minus', lambda z: torch.sigmoid(z)*(1+torch.sigmoid(z)), "It's σ(z)(1 **−** σ(z)).")])
-
 # %% ../nbs/09_backpropagation.ipynb #f90e85ce
 def init_mlp(sizes:tuple=(784, 128, 64, 10), # neurons per layer, input first, output last
              act:str='relu', # hidden activation; sets the scale of the random weights
@@ -73,24 +71,28 @@ def init_mlp(sizes:tuple=(784, 128, 64, 10), # neurons per layer, input first, o
     return [(torch.randn(n_out, n_in, generator=g, dtype=dtype)*math.sqrt(gain/n_in), torch.zeros(n_out, dtype=dtype))
             for n_in, n_out in zip(sizes[:-1], sizes[1:])]
 
-# %% ../nbs/09_backpropagation.ipynb #0474d4c9
+# %% ../nbs/09_backpropagation.ipynb #3f355899
 def _check_act_cost(act, cost):
     "Raise a clear error unless `act` is a hidden activation and `cost` a cost we know"
     check_choice(act, ACTIVATIONS, 'activation'); check_choice(cost, COSTS, 'cost')
 
-def mlp_forward(params:list, # `(W, b)` per layer, from `init_mlp`
-                x:torch.Tensor, # a batch, one flattened example per row: `[n, n_in]`
-                act:str='relu', # hidden activation: 'relu' or 'sigmoid'
-                cost:str='cross_entropy' # 'cross_entropy' (softmax output) or 'quadratic' (sigmoid output)
-               ) -> tuple:
-    "`(zs, acts)`: every layer's weighted input `z` and activation `a` for the batch `x` (`acts[0]` is `x`)"
-    _check_act_cost(act, cost)
+def _check_batch(params, x):
+    "Raise a clear error unless `x` holds one flattened example per row, in the dtype of the weights"
     W1 = params[0][0]
     if x.ndim != 2 or x.shape[1] != W1.shape[1]:
         raise ValueError(f"mlp_forward: x must have shape [n, {W1.shape[1]}], one flattened example per row; "
                          f"got {list(x.shape)}. Flatten images first, e.g. x.view(len(x), -1).")
     if x.dtype != W1.dtype:
         raise ValueError(f"mlp_forward: x is {x.dtype} but the weights are {W1.dtype}. Convert one, e.g. x.to({W1.dtype}).")
+
+# %% ../nbs/09_backpropagation.ipynb #0474d4c9
+def mlp_forward(params:list, # `(W, b)` per layer, from `init_mlp`
+                x:torch.Tensor, # a batch, one flattened example per row: `[n, n_in]`
+                act:str='relu', # hidden activation: 'relu' or 'sigmoid'
+                cost:str='cross_entropy' # 'cross_entropy' (softmax output) or 'quadratic' (sigmoid output)
+               ) -> tuple:
+    "`(zs, acts)`: every layer's weighted input `z` and activation `a` for the batch `x` (`acts[0]` is `x`)"
+    _check_act_cost(act, cost); _check_batch(params, x)
     hidden = ACTIVATIONS[act][0]
     output = softmax if cost == 'cross_entropy' else sigmoid
     zs, acts = [], [x]
@@ -100,7 +102,7 @@ def mlp_forward(params:list, # `(W, b)` per layer, from `init_mlp`
         acts.append(hidden(z) if l < len(params) else output(z))
     return zs, acts
 
-# %% ../nbs/09_backpropagation.ipynb #a4680f9e
+# %% ../nbs/09_backpropagation.ipynb #c623e17f
 def one_hot(y:torch.Tensor, # int64 class indices, shape `[n]`
             like:torch.Tensor # output activations `[n, c]`; gives the number of classes and the dtype
            ) -> torch.Tensor:
@@ -109,6 +111,7 @@ def one_hot(y:torch.Tensor, # int64 class indices, shape `[n]`
         raise ValueError(f"targets must have shape [n] = [{len(like)}], one class index per example; got {list(y.shape)}.")
     return F.one_hot(y, like.shape[1]).to(like.dtype)
 
+# %% ../nbs/09_backpropagation.ipynb #a4680f9e
 def mlp_cost(zs:list, # weighted inputs from `mlp_forward`
              acts:list, # activations from `mlp_forward`
              y:torch.Tensor, # int64 class indices, shape `[n]`
@@ -162,6 +165,41 @@ exercise('hidden_delta', 9, "BP2 for a ReLU layer: δ^l from δ^(l+1), W^(l+1) a
               Mistake('used relu(z), not its derivative', _bp2(relu), "Multiply by the *derivative* of the ReLU, `(z > 0)`, not by `relu(z)` itself."),
               Mistake("used the sigmoid's derivative", _bp2(sigmoid_prime), "These hidden layers are ReLUs: their derivative is `(z > 0)`, not σ(z)(1-σ(z)).")])
 
+# %% ../nbs/09_backpropagation.ipynb #0d4a7e11
+def _two_layer(params, x, y, prime=relu_prime, n=None, logits=False, early=False):
+    "The gradients of a ReLU-then-softmax net by BP1-BP4; the keyword arguments make the known mistakes"
+    (W1, b1), (W2, b2) = params
+    z1 = x @ W1.T + b1; a1 = relu(z1); z2 = a1 @ W2.T + b2
+    a2 = z2 if logits else losses.softmax(z2)
+    d2 = (a2 - one_hot(y, a2)) / (len(y) if n is None else n)
+    d1 = (d2 @ W2) * prime(z1)
+    d = d1 if early else d2
+    return [(d1.T @ x, d1.sum(0)), (d.T @ a1, d.sum(0))]
+
+def _net(sizes, n, seed):
+    "A case: random `(W, b)` per layer for `sizes`, a batch of `n` inputs and class indices"
+    ps = [(_randn(o, i, seed=seed+2*k), _randn(o, seed=seed+2*k+1)*0.1) for k, (i, o) in enumerate(zip(sizes[:-1], sizes[1:]))]
+    return ps, _rand(n, sizes[0], seed=seed+50), _randint(sizes[-1], n, seed=seed+51)
+
+exercise('two_layer_grads', 9, "A whole backward pass for a ReLU layer and a softmax layer: BP1, BP4/BP3, BP2, BP4/BP3",
+    "That is backpropagation: one forward pass that keeps z and a, then the error passed back one layer at a time.",
+    reference=_two_layer,
+    cases=[call('a 6-5-3 net and a batch of 7', *_net((6, 5, 3), 7, seed=110)),
+           call('a 4-8-2 net and a batch of 5', *_net((4, 8, 2), 5, seed=120))],
+    mistakes=[Mistake('forgot 1/n', lambda p, x, y: _two_layer(p, x, y, n=1), "The cost is a *mean* over the batch: divide δ² by n = `len(y)`, once; BP2 carries the factor on to layer 1."),
+              Mistake("forgot f'(z1)", lambda p, x, y: _two_layer(p, x, y, prime=lambda z: 1.), "On the way back through the hidden layer, multiply by the ReLU's derivative at z¹, `(z1 > 0)`: BP2's ⊙ f'(z¹)."),
+              Mistake('used the logits, not softmax', lambda p, x, y: _two_layer(p, x, y, logits=True), "δ² = (a² − y)/n with a² = softmax(z²), the probabilities, not the logits z²."),
+              Mistake('passed the error back too early', lambda p, x, y: _two_layer(p, x, y, early=True), "Layer 2's gradients come from δ², so compute `dW2, db2` *before* you pass the error back to δ¹."),
+              Mistake('layers in reverse order', lambda p, x, y: _two_layer(p, x, y)[::-1], "Return layer 1 first, in the order of `params`: `[(dW1, db1), (dW2, db2)]`.")])
+
+# %% ../nbs/09_backpropagation.ipynb #6faba1a0
+def _check_kept(params, zs, acts):
+    "Raise a clear error unless `zs` and `acts` are what `mlp_forward` kept for a net with these `params`"
+    L = len(params)
+    if len(zs) != L or len(acts) != L+1:
+        raise ValueError(f"mlp_backward: expected {L} zs and {L+1} acts for a {L}-layer net, got {len(zs)} and {len(acts)}. "
+                         "Pass the (zs, acts) that mlp_forward returned for these params.")
+
 # %% ../nbs/09_backpropagation.ipynb #b0462b22
 def mlp_backward(params:list, # `(W, b)` per layer
                  zs:list, # weighted inputs kept by `mlp_forward`
@@ -171,11 +209,8 @@ def mlp_backward(params:list, # `(W, b)` per layer
                  cost:str='cross_entropy' # cost (and so output activation) used in the forward pass
                 ) -> list:
     "`(dC/dW, dC/db)` per layer for the mean batch cost, by the four backpropagation equations (no autograd)"
-    _check_act_cost(act, cost)
+    _check_act_cost(act, cost); _check_kept(params, zs, acts)
     L, n = len(params), len(y)
-    if len(zs) != L or len(acts) != L+1:
-        raise ValueError(f"mlp_backward: expected {L} zs and {L+1} acts for a {L}-layer net, got {len(zs)} and {len(acts)}. "
-                         "Pass the (zs, acts) that mlp_forward returned for these params.")
     act_prime = ACTIVATIONS[act][1]
     Y = one_hot(y, acts[L])
     if cost == 'cross_entropy': delta = (acts[L] - Y) / n                        # BP1, softmax + cross-entropy
@@ -201,6 +236,7 @@ def autograd_grads(params:list, # `(W, b)` per layer
     mlp_cost(zs, acts, y, cost).backward()
     return [tuple(p.grad for p in layer) for layer in ps]
 
+# %% ../nbs/09_backpropagation.ipynb #3477d295
 def hand_grads(params:list, # `(W, b)` per layer
                x:torch.Tensor, # a batch, one example per row
                y:torch.Tensor, # int64 class indices
@@ -264,6 +300,10 @@ def mlp_accuracy(params:list, # `(W, b)` per layer
     return float(multiclass_accuracy(outs, y))
 
 # %% ../nbs/09_backpropagation.ipynb #95c694ee
+from fastcore.imports import IN_NOTEBOOK
+from fastprogress.fastprogress import master_bar, progress_bar
+from . import torch_threads, timed_result
+
 def fit_backprop(params:list, # `(W, b)` per layer, trained in place
                  x:torch.Tensor, # training examples, one per row
                  y:torch.Tensor, # int64 labels
@@ -277,6 +317,7 @@ def fit_backprop(params:list, # `(W, b)` per layer, trained in place
                  seed:int=42, # seed for the shuffling
                  valid:tuple|None=None, # validation `(x, y)`, measured after each epoch
                  keep_params:bool=False, # also keep a copy of the parameters after every epoch
+                 num_threads:int|None=1, # torch CPU threads while training (None: leave as is)
                  progress:bool=True # show a fastprogress bar
                 ) -> dict:
     "Minibatch SGD with momentum using only `mlp_forward`/`mlp_backward`; returns the per-batch training `losses`, the per-epoch `valid_accuracy` and, if `keep_params`, the per-epoch `epoch_params`"
@@ -286,7 +327,7 @@ def fit_backprop(params:list, # `(W, b)` per layer, trained in place
     losses, valid_accuracy, epoch_params, n = [], [], [], len(x)
     epoch_iter = master_bar(range(epochs)) if progress else range(epochs)
     if progress and valid is not None: epoch_iter.write(['epoch', 'mean train cost', 'valid accuracy'], table=True)
-    with torch.no_grad():
+    with torch.no_grad(), torch_threads(num_threads):
         for epoch in epoch_iter:
             idx = torch.randperm(n, generator=g)
             xs, ys = x[idx], y[idx]         # one shuffled copy per epoch; batches are then contiguous slices
@@ -326,7 +367,8 @@ def train_backprop_mlp(hidden:tuple=(256, 128), # sizes of the hidden layers
     with torch_threads(num_threads):
         params = init_mlp(sizes, act=act, seed=seed)
         res = timed_result(lambda: fit_backprop(params, trn_x, trn_y, epochs=epochs, bs=bs, lr=lr, mom=mom, act=act,
-                                                cost=cost, seed=seed, valid=(val_x, val_y), progress=progress),
+                                                cost=cost, seed=seed, valid=(val_x, val_y), num_threads=num_threads,
+                                                progress=progress),
                            lambda hist: mlp_accuracy(params, tst_x, tst_y, act=act, cost=cost), keep='history',
                            model=f"backprop-mlp {'-'.join(map(str, sizes))} {act}/{COSTS[cost]}+{cost}", dataset='mnist test',
                            split=f"trained on {len(trn_y):,} MNIST training images, validated on {len(val_y):,}, tested on {len(tst_y):,}",
