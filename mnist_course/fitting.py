@@ -66,6 +66,16 @@ from .exercises import Mistake, _randn, call, exercise
 import math
 
 
+# %% ../nbs/03_fitting_a_function.ipynb #9dd225bf
+exercise('mae', 3, "`mae(preds, acts)`: the mean absolute error",
+    "A loss turns 'how good is this fit?' into one number, which is what lets a computer, not your eye, do the fitting.",
+    reference=lambda preds, acts: (torch.as_tensor(preds) - torch.as_tensor(acts)).abs().mean(),
+    cases=[call('preds [1,2,3] and acts [2,2,5]', torch.tensor([1., 2., 3.]), torch.tensor([2., 2., 5.])),
+           call('20 random predictions [20,1] and targets [20,1]', _randn(20, 1, seed=13), _randn(20, 1, seed=14))],
+    mistakes=[Mistake('forgot .abs()', lambda p, a: (p-a).mean(), "Without `.abs()` predictions that are too high and too low cancel out. Take `(preds-acts).abs()` first."),
+              Mistake('squared', lambda p, a: ((p-a)**2).mean(), "You squared the differences: that's the mean squared error. The MAE takes `.abs()`."),
+              Mistake('summed', lambda p, a: (p-a).abs().sum(), "You summed the absolute errors: take their mean, so the loss doesn't grow with the number of points.")])
+
 # %% ../nbs/03_fitting_a_function.ipynb #287927ed
 def mae(preds:torch.Tensor, # predictions
         acts:torch.Tensor # actual (target) values, same shape as `preds`
@@ -76,31 +86,6 @@ def mae(preds:torch.Tensor, # predictions
         raise ValueError(f"mae: preds has shape {tuple(preds.shape)} but acts has shape {tuple(acts.shape)}; "
                          "they must match (reshape one of them, e.g. with .view_as).")
     return (preds - acts).abs().mean()
-
-# %% ../nbs/03_fitting_a_function.ipynb #9dd225bf
-exercise('mae', 3, "`mae(preds, acts)`: the mean absolute error",
-    "A loss turns 'how good is this fit?' into one number, which is what lets a computer, not your eye, do the fitting.",
-    reference=mae,
-    cases=[call('preds [1,2,3] and acts [2,2,5]', torch.tensor([1., 2., 3.]), torch.tensor([2., 2., 5.])),
-           call('20 random predictions [20,1] and targets [20,1]', _randn(20, 1, seed=13), _randn(20, 1, seed=14))],
-    mistakes=[Mistake('forgot .abs()', lambda p, a: (p-a).mean(), "Without `.abs()` predictions that are too high and too low cancel out. Take `(preds-acts).abs()` first."),
-              Mistake('squared', lambda p, a: ((p-a)**2).mean(), "You squared the differences: that's the mean squared error. The MAE takes `.abs()`."),
-              Mistake('summed', lambda p, a: (p-a).abs().sum(), "You summed the absolute errors: take their mean, so the loss doesn't grow with the number of points.")])
-
-# %% ../nbs/03_fitting_a_function.ipynb #a42d1911
-def finite_diff_grad(loss_fn, # function of a 1-d parameter tensor, returning a scalar
-                     params:torch.Tensor, # where to estimate the gradient
-                     eps:float=1e-4 # size of the nudge
-                    ) -> torch.Tensor:
-    "Estimate the gradient of `loss_fn` at `params` by central differences, one parameter at a time (in float64)"
-    p = torch.as_tensor(params).detach().double()
-    if p.ndim != 1: raise ValueError(f"finite_diff_grad needs a 1-d tensor of parameters, got shape {tuple(p.shape)}; flatten it first.")
-    grad = torch.zeros_like(p)
-    with torch.no_grad():
-        for i in range(len(p)):
-            d = torch.zeros_like(p); d[i] = eps
-            grad[i] = (loss_fn(p + d) - loss_fn(p - d)) / (2*eps)
-    return grad
 
 # %% ../nbs/03_fitting_a_function.ipynb #c81487d3
 def _one_sided_hint(side): return (f"That's a one-sided ({side}) difference: its error shrinks only in proportion to `eps`. "
@@ -116,6 +101,21 @@ exercise('central_difference', 3, "estimate the slope of `f` at `x` by central d
               Mistake('backward difference', lambda f, x, eps: (f(x) - f(x-eps)) / eps, _one_sided_hint('backward')),
               Mistake('divided by eps, not 2*eps', lambda f, x, eps: (f(x+eps) - f(x-eps)) / eps, "The two points are `2*eps` apart, so divide by `2*eps`: your slope is twice too big."),
               Mistake('sign reversed', lambda f, x, eps: (f(x-eps) - f(x+eps)) / (2*eps), "The sign is reversed: it's `f(x+eps) - f(x-eps)`, the rise as x goes *up*.")])
+
+# %% ../nbs/03_fitting_a_function.ipynb #a42d1911
+def finite_diff_grad(loss_fn, # function of a 1-d parameter tensor, returning a scalar
+                     params:torch.Tensor, # where to estimate the gradient
+                     eps:float=1e-4 # size of the nudge
+                    ) -> torch.Tensor:
+    "Estimate the gradient of `loss_fn` at `params` by central differences, one parameter at a time (in float64)"
+    p = torch.as_tensor(params).detach().double()
+    if p.ndim != 1: raise ValueError(f"finite_diff_grad needs a 1-d tensor of parameters, got shape {tuple(p.shape)}; flatten it first.")
+    grad = torch.zeros_like(p)
+    with torch.no_grad():
+        for i in range(len(p)):
+            d = torch.zeros_like(p); d[i] = eps
+            grad[i] = (loss_fn(p + d) - loss_fn(p - d)) / (2*eps)
+    return grad
 
 # %% ../nbs/03_fitting_a_function.ipynb #cdeb48c3
 _gd_x = torch.linspace(-2, 2, 20)
@@ -165,22 +165,31 @@ exercise('descend', 3, "`descend(params, loss_fn, lr, n)`: `n` steps of gradient
               Mistake('forgot to reset the gradient', _loop(_gd_step(reset=False)), _gd_hints['no_reset']),
               Mistake('forgot the learning rate', _loop(_gd_step(use_lr=False)), _gd_hints['no_lr'])])
 
+# %% ../nbs/03_fitting_a_function.ipynb #cc694ed8
+exercise('beat_the_truth', 3, "after how many steps of gradient descent does the fitted quadratic beat the true function on its 20 points?",
+    "A curve fitted to noisy points can score better on them than the function that made them: the loss rewards following their noise.",
+    reference=62, normalize=int,
+    nudge="Compute the true function's MAE with `quad_mae([3., 2., 1.])`, run `my_descend` for 100 steps from a fresh `a = b = c = 1.1`, "
+          "and find the first position in the list of losses where the loss is below it.",
+    mistakes=[Mistake('counted from 1', 63, "One too many: `losses[i]` is the loss *before* step i+1, that is after i steps, so the position in the list (counted from 0) is the number of steps."),
+              Mistake('started from the stepped abc', 61, "One too few: you started from `abc`, which the cell under *Taking a step* has already moved one step. Start from a fresh `torch.tensor([1.1, 1.1, 1.1]).requires_grad_()`.")])
+
+# %% ../nbs/03_fitting_a_function.ipynb #3f35309b
+exercise('rectified_linear', 3, "`rectified_linear(m, b, x)`: a line with its negative values replaced by 0",
+    "The ReLU's one kink is the building block: enough of them, added up, can follow any curve.",
+    reference=lambda m, b, x: torch.clip(m*x + b, 0.),
+    cases=[call('m = 2, b = -1 and x = linspace(-3, 3, 13)', 2., -1., torch.linspace(-3, 3, 13)),
+           call('m = -1.5, b = 0.5 and 10 random x', -1.5, 0.5, _randn(10, seed=16))],
+    mistakes=[Mistake('forgot to clip', lambda m, b, x: m*x + b, "That's just the line: replace its negative values by 0 with `torch.clip(y, 0.)` (or `y.clamp_min(0)`)."),
+              Mistake('clipped from above', lambda m, b, x: torch.clip(m*x + b, max=0.), "You kept the negative part and zeroed the positive one. A ReLU keeps positives: `torch.clip(y, 0.)`, a *minimum* of 0."),
+              Mistake('clipped x, not the line', lambda m, b, x: m*torch.clip(x, 0.) + b, "Clip the line's output `m*x + b`, not `x`: the kink belongs where the line crosses 0.")])
+
 # %% ../nbs/03_fitting_a_function.ipynb #b3c99f3d
 def rectified_linear(m, b, # slope and intercept of the line
                      x):   # input(s)
     "The line `m*x + b` with negative values replaced by 0 (a ReLU)"
     y = m*x + b
     return torch.clip(y, 0.)
-
-# %% ../nbs/03_fitting_a_function.ipynb #3f35309b
-exercise('rectified_linear', 3, "`rectified_linear(m, b, x)`: a line with its negative values replaced by 0",
-    "The ReLU's one kink is the building block: enough of them, added up, can follow any curve.",
-    reference=rectified_linear,
-    cases=[call('m = 2, b = -1 and x = linspace(-3, 3, 13)', 2., -1., torch.linspace(-3, 3, 13)),
-           call('m = -1.5, b = 0.5 and 10 random x', -1.5, 0.5, _randn(10, seed=16))],
-    mistakes=[Mistake('forgot to clip', lambda m, b, x: m*x + b, "That's just the line: replace its negative values by 0 with `torch.clip(y, 0.)` (or `y.clamp_min(0)`)."),
-              Mistake('clipped from above', lambda m, b, x: torch.clip(m*x + b, max=0.), "You kept the negative part and zeroed the positive one. A ReLU keeps positives: `torch.clip(y, 0.)`, a *minimum* of 0."),
-              Mistake('clipped x, not the line', lambda m, b, x: m*torch.clip(x, 0.) + b, "Clip the line's output `m*x + b`, not `x`: the kink belongs where the line crosses 0.")])
 
 # %% ../nbs/03_fitting_a_function.ipynb #c1583d36
 def double_relu(m1, b1, # slope and intercept of the first ReLU

@@ -36,16 +36,6 @@ def quadratic(t:torch.Tensor, # inputs
     a, b, c = params
     return quad(a, b, c, t)
 
-# %% ../nbs/04_sgd.ipynb #f23cf6ef
-def mse(preds:torch.Tensor, # predictions
-        targets:torch.Tensor # targets, same shape as `preds`
-       ) -> torch.Tensor:
-    "Mean squared error between `preds` and `targets`"
-    if preds.shape != targets.shape:
-        raise ValueError(f"mse: preds has shape {tuple(preds.shape)} but targets has shape {tuple(targets.shape)}; "
-                         "they must match (reshape one of them, e.g. with .view_as).")
-    return ((preds - targets)**2).mean()
-
 # %% ../nbs/04_sgd.ipynb #d2254148
 # the exercise checkers of this lesson are built from these (see the Exercise checkers page)
 from .exercises import Mistake, _randn, call, exercise
@@ -55,13 +45,32 @@ from .fitting import _gd_loss, _gd_step, _gd_hints
 # %% ../nbs/04_sgd.ipynb #732def8d
 exercise('mse', 4, "`mse(preds, targets)`: the mean squared error",
     "Squaring makes every error positive and punishes big misses most; it is the standard loss for a number like speed.",
-    reference=mse,
+    reference=lambda p, t: ((p - t)**2).mean(),
     cases=[call('preds [1,2,3] and targets [1,4,0]', torch.tensor([1., 2., 3.]), torch.tensor([1., 4., 0.])),
            call('20 random predictions and targets', _randn(20, seed=17)*5, _randn(20, seed=18)*5)],
     mistakes=[Mistake('used .abs() where squaring was asked', lambda p, t: (p-t).abs().mean(), "You used `.abs()`: that's the MAE. The MSE *squares* the differences: `((preds-targets)**2).mean()`."),
               Mistake('summed', lambda p, t: ((p-t)**2).sum(), "You summed the squared errors: take their mean."),
               Mistake('took the square root', lambda p, t: ((p-t)**2).mean().sqrt(), "That's the RMSE: the MSE stops before the square root."),
               Mistake('forgot to square', lambda p, t: (p-t).mean(), "Without squaring, errors above and below cancel out: square each difference first.")])
+
+exercise('mean_speed_mse', 4, "the MSE of the model that always predicts the average speed",
+    "A model that ignores its input sets the bar: a trained model that can't beat the average has learned nothing useful.",
+    reference=526, normalize=lambda a: round(float(a)),
+    nudge="Make a prediction for every point, all equal to `speed.mean()` (e.g. `torch.full_like(speed, speed.mean())`), and compare them with `speed` using your `my_mse`.",
+    mistakes=[Mistake('used var with n-1', 554, "That's `speed.var()`, which divides by n-1 (19 here). The MSE is a plain mean: it divides by the number of points, 20."),
+              Mistake('took the square root', 23, "That's the square root of the MSE (the RMSE, or the standard deviation of the speeds): the MSE stops before the root."),
+              Mistake('used the MAE', 19, "That's the mean *absolute* error of the average speed. Square the differences instead of taking `.abs()`."),
+              Mistake('predicted 0', 1233, "That's the loss of predicting 0 everywhere. Predict the average speed, `speed.mean()`, at every point.")])
+
+# %% ../nbs/04_sgd.ipynb #f23cf6ef
+def mse(preds:torch.Tensor, # predictions
+        targets:torch.Tensor # targets, same shape as `preds`
+       ) -> torch.Tensor:
+    "Mean squared error between `preds` and `targets`"
+    if preds.shape != targets.shape:
+        raise ValueError(f"mse: preds has shape {tuple(preds.shape)} but targets has shape {tuple(targets.shape)}; "
+                         "they must match (reshape one of them, e.g. with .view_as).")
+    return ((preds - targets)**2).mean()
 
 # %% ../nbs/04_sgd.ipynb #0fc1afde
 def show_preds(x:torch.Tensor, # inputs (the horizontal axis)
@@ -81,6 +90,24 @@ def show_preds(x:torch.Tensor, # inputs (the horizontal axis)
     ax.set_xlabel(xlabel); ax.set_ylabel(ylabel)
     ax.legend(loc='best', fontsize='small')
     return ax
+
+# %% ../nbs/04_sgd.ipynb #3aa5f896
+def _two_steps(fn):
+    "Two calls of `fn(params, loss_fn, lr)` from a fixed start, recording what each returned and left behind"
+    params, out = torch.tensor([1.1, 1.1, 1.1], requires_grad=True), {}
+    for i in (1, 2):
+        out[f'the loss returned by step {i}'] = fn(params, _gd_loss, 0.01)
+        out[f'the parameters after step {i}'] = params.detach().clone()
+    return out
+
+exercise('apply_step', 4, "`apply_step(params, loss_fn, lr)`: one step of gradient descent, returning the loss",
+    "This step, repeated, is all the learning there is; everything later adds ways to take it better.",
+    reference=_gd_step(), cases=[('two steps at lr 0.01 on a quadratic fit', _two_steps)],
+    mistakes=[Mistake('stepped with + instead of -', _gd_step(sign=1), _gd_hints['plus']),
+              Mistake('forgot to reset the gradient', _gd_step(reset=False), _gd_hints['no_reset']),
+              Mistake('forgot the learning rate', _gd_step(use_lr=False), _gd_hints['no_lr']),
+              Mistake('returned the loss after the step', _gd_step(loss_after=True), "Return the loss computed *before* the step, the one whose gradient you used."),
+              Mistake('made a new tensor', _gd_step(in_place=False), "The caller's parameters never changed: `params = params - ...` makes a new tensor inside your function. Update in place, `params -= lr * params.grad`, inside `torch.no_grad()`.")])
 
 # %% ../nbs/04_sgd.ipynb #c05e29ff
 def apply_step(params:torch.Tensor, # parameters with `requires_grad=True`; updated in place
@@ -108,24 +135,6 @@ def train_steps(params:torch.Tensor, # parameters with `requires_grad=True`; upd
         if not math.isfinite(losses[-1]): break
     return losses
 
-# %% ../nbs/04_sgd.ipynb #3aa5f896
-def _two_steps(fn):
-    "Two calls of `fn(params, loss_fn, lr)` from a fixed start, recording what each returned and left behind"
-    params, out = torch.tensor([1.1, 1.1, 1.1], requires_grad=True), {}
-    for i in (1, 2):
-        out[f'the loss returned by step {i}'] = fn(params, _gd_loss, 0.01)
-        out[f'the parameters after step {i}'] = params.detach().clone()
-    return out
-
-exercise('apply_step', 4, "`apply_step(params, loss_fn, lr)`: one step of gradient descent, returning the loss",
-    "This step, repeated, is all the learning there is; everything later adds ways to take it better.",
-    reference=apply_step, cases=[('two steps at lr 0.01 on a quadratic fit', _two_steps)],
-    mistakes=[Mistake('stepped with + instead of -', _gd_step(sign=1), _gd_hints['plus']),
-              Mistake('forgot to reset the gradient', _gd_step(reset=False), _gd_hints['no_reset']),
-              Mistake('forgot the learning rate', _gd_step(use_lr=False), _gd_hints['no_lr']),
-              Mistake('returned the loss after the step', _gd_step(loss_after=True), "Return the loss computed *before* the step, the one whose gradient you used."),
-              Mistake('made a new tensor', _gd_step(in_place=False), "The caller's parameters never changed: `params = params - ...` makes a new tensor inside your function. Update in place, `params -= lr * params.grad`, inside `torch.no_grad()`.")])
-
 # %% ../nbs/04_sgd.ipynb #5dbc69a6
 _steps = ['init', 'predict', 'loss', 'gradient', 'step', 'repeat', 'stop']
 def _swap(i, j): s = list(_steps); s[i], s[j] = s[j], s[i]; return s
@@ -136,7 +145,9 @@ exercise('seven_steps', 4, "put the seven steps of training in order",
     reference=_steps, normalize=_words, nudge="Ask what each step needs from the one before it.",
     mistakes=[Mistake('gradient before loss', _swap(2, 3), "The gradient is the gradient *of the loss*: compute the loss first."),
               Mistake('step before gradient', _swap(3, 4), "You can only step once you know which way is downhill: the gradient comes before the step."),
-              Mistake('loss before predict', _swap(1, 2), "The loss compares predictions with targets, so predict first.")])
+              Mistake('loss before predict', _swap(1, 2), "The loss compares predictions with targets, so predict first."),
+              Mistake('stop before repeat', _swap(5, 6), "Repeat comes before stop: after each step you go back to predict, round and round, "
+                      "and stop is the way out of that loop, taken once the model is good enough or time runs out.")])
 
 # %% ../nbs/04_sgd.ipynb #747fb801
 def plot_losses(losses:list, # loss history, e.g. from `train_steps`
