@@ -13,7 +13,25 @@ import torch
 
 from . import check_choice
 
-# %% ../nbs/05_loss_functions.ipynb #38f47ffe
+# %% ../nbs/05_loss_functions.ipynb #b30c38de
+# the exercise checkers of this lesson are built from these (see the Exercise checkers page)
+from .exercises import Mistake, _randint, _randn, call, exercise
+
+_prds, _trgts = torch.tensor([0.9, 0.4, 0.2]), torch.tensor([1, 0, 1])
+def _per_item(p, t, f): return torch.where(t == 1, f(1 - p.sigmoid()), f(p.sigmoid()))
+
+exercise('mnist_loss', 5, "`mnist_loss(preds, targets)` for logits and 0/1 targets",
+    "Unlike accuracy, this loss moves a little whenever a prediction moves a little, so it has a gradient to follow.",
+    reference=lambda p, t: _per_item(p, t, lambda v: v).mean(),   # the lesson's `mnist_loss` comes after the exercise
+    cases=[call('logits [0.9, 0.4, 0.2] and targets [1, 0, 1]', _prds, _trgts),
+           call('10 random logits and 0/1 targets', _randn(10, seed=19)*3, _randint(2, 10, seed=20)),
+           call('logits [6,1] and float targets [6,1]', _randn(6, 1, seed=21)*3, _randint(2, 6, 1, seed=22).float())],
+    mistakes=[Mistake('forgot the sigmoid', lambda p, t: torch.where(t == 1, 1-p, p).mean(), "Apply the sigmoid first: raw logits aren't between 0 and 1, so `1 - pred` can go negative and reward being 'more than certain'."),
+              Mistake('swapped the branches', lambda p, t: torch.where(t == 1, p.sigmoid(), 1-p.sigmoid()).mean(), "The branches are swapped: for a target of 1 the loss is `1 - sigmoid(pred)`, small when the model is sure it's a 3."),
+              Mistake('did not average', lambda p, t: _per_item(p, t, lambda v: v), "That's one loss per item: return their mean, one number to minimise."),
+              Mistake('summed', lambda p, t: _per_item(p, t, lambda v: v).sum(), "Take the mean, not the sum, so the loss doesn't depend on the batch size.")])
+
+# %% ../nbs/05_loss_functions.ipynb #01d1d8d8
 REDUCTIONS = {'mean': torch.mean, 'sum': torch.sum, 'none': lambda losses: losses}  # how a loss combines its per-item values
 
 def _reduce(losses, reduction, fn):
@@ -32,37 +50,34 @@ def _binary_flat(preds, targets, fn):
                          "Pass one target per prediction.")
     return preds.reshape(-1), targets.reshape(-1)
 
+def _binary_targets(targets, fn):
+    "Raise a clear `ValueError` unless every target is 0 or 1"
+    if not ((targets == 0) | (targets == 1)).all():
+        raise ValueError(f"{fn}: targets must be 0 or 1, got values {targets.unique()[:10].tolist()}. "
+                         "Encode the positive class (e.g. a 3) as 1 and the other as 0.")
+
+# %% ../nbs/05_loss_functions.ipynb #8fbedc90
 def mnist_loss(preds:torch.Tensor, # raw model outputs (logits), shape `[n]` or `[n,1]`
                targets:torch.Tensor, # 1 for the positive class (a 3), 0 otherwise; shape `[n]` or `[n,1]`
                reduction:str='mean' # 'mean', 'sum' or 'none' (one loss per item)
               ) -> torch.Tensor:
     "The binary loss of fastbook chapter 4: distance of `sigmoid(preds)` from the target"
     preds, targets = _binary_flat(preds, targets, 'mnist_loss')
-    if not ((targets == 0) | (targets == 1)).all():
-        raise ValueError(f"mnist_loss: targets must be 0 or 1, got values {targets.unique()[:10].tolist()}. "
-                         "Encode the positive class (e.g. a 3) as 1 and the other as 0.")
+    _binary_targets(targets, 'mnist_loss')
     p = preds.sigmoid()
     return _reduce(torch.where(targets == 1, 1-p, p), reduction, 'mnist_loss')
 
-# %% ../nbs/05_loss_functions.ipynb #546ae68c
-# the exercise checkers of this lesson are built from these (see the Exercise checkers page)
-from .exercises import Mistake, _randint, _randn, call, exercise
-
-
-# %% ../nbs/05_loss_functions.ipynb #b30c38de
-_prds, _trgts = torch.tensor([0.9, 0.4, 0.2]), torch.tensor([1, 0, 1])
-def _per_item(p, t, f): return torch.where(t == 1, f(1 - p.sigmoid()), f(p.sigmoid()))
-
-exercise('mnist_loss', 5, "`mnist_loss(preds, targets)` for logits and 0/1 targets",
-    "Unlike accuracy, this loss moves a little whenever a prediction moves a little, so it has a gradient to follow.",
-    reference=mnist_loss,
-    cases=[call('logits [0.9, 0.4, 0.2] and targets [1, 0, 1]', _prds, _trgts),
-           call('10 random logits and 0/1 targets', _randn(10, seed=19)*3, _randint(2, 10, seed=20)),
-           call('logits [6,1] and float targets [6,1]', _randn(6, 1, seed=21)*3, _randint(2, 6, 1, seed=22).float())],
-    mistakes=[Mistake('forgot the sigmoid', lambda p, t: torch.where(t == 1, 1-p, p).mean(), "Apply the sigmoid first: raw logits aren't between 0 and 1, so `1 - pred` can go negative and reward being 'more than certain'."),
-              Mistake('swapped the branches', lambda p, t: torch.where(t == 1, p.sigmoid(), 1-p.sigmoid()).mean(), "The branches are swapped: for a target of 1 the loss is `1 - sigmoid(pred)`, small when the model is sure it's a 3."),
-              Mistake('did not average', lambda p, t: _per_item(p, t, lambda v: v), "That's one loss per item: return their mean, one number to minimise."),
-              Mistake('summed', lambda p, t: _per_item(p, t, lambda v: v).sum(), "Take the mean, not the sum, so the loss doesn't depend on the batch size.")])
+# %% ../nbs/05_loss_functions.ipynb #aa0d01a9
+exercise('binary_accuracy', 5, "`binary_accuracy(logits, targets)`: logit above 0 means class 1",
+    "Thresholding logits at 0 is thresholding probabilities at 0.5, without computing a single exponential.",
+    reference=lambda x, t: ((x > 0) == (t == 1)).float().mean(),   # the lesson's `binary_accuracy` comes after the exercise
+    cases=[call('logits [-1, 0.2, 0.7, 3] and targets [0, 1, 1, 1]', torch.tensor([-1., 0.2, 0.7, 3.]), torch.tensor([0, 1, 1, 1])),
+           call('20 random logits and 0/1 targets', _randn(20, seed=23), _randint(2, 20, seed=24)),
+           call('logits [5,1] and targets [5,1]', _randn(5, 1, seed=25), _randint(2, 5, 1, seed=26))],
+    mistakes=[Mistake('compared logits with 0.5', lambda x, t: ((x > 0.5) == (t == 1)).float().mean(), "You compared the *logits* with 0.5. sigmoid(0) = 0.5, so a logit above 0 already means 'class 1'."),
+              Mistake('sigmoid compared with 0', lambda x, t: ((x.sigmoid() > 0) == (t == 1)).float().mean(), "The sigmoid is always above 0. Compare the sigmoid with 0.5, or the logit with 0."),
+              Mistake('counted instead of a fraction', lambda x, t: ((x > 0) == (t == 1)).sum(), "That's a count: take the mean of the 0/1 matches."),
+              Mistake('inverted', lambda x, t: ((x < 0) == (t == 1)).float().mean(), "Inverted: a logit *above* 0 means class 1.")])
 
 # %% ../nbs/05_loss_functions.ipynb #0947f6e0
 def binary_accuracy(logits:torch.Tensor, # raw model outputs, shape `[n]` or `[n,1]`
@@ -72,18 +87,6 @@ def binary_accuracy(logits:torch.Tensor, # raw model outputs, shape `[n]` or `[n
     logits, targets = _binary_flat(logits, targets, 'binary_accuracy')
     return ((logits > 0) == (targets == 1)).float().mean()
 
-# %% ../nbs/05_loss_functions.ipynb #aa0d01a9
-exercise('binary_accuracy', 5, "`binary_accuracy(logits, targets)`: logit above 0 means class 1",
-    "Thresholding logits at 0 is thresholding probabilities at 0.5, without computing a single exponential.",
-    reference=binary_accuracy,
-    cases=[call('logits [-1, 0.2, 0.7, 3] and targets [0, 1, 1, 1]', torch.tensor([-1., 0.2, 0.7, 3.]), torch.tensor([0, 1, 1, 1])),
-           call('20 random logits and 0/1 targets', _randn(20, seed=23), _randint(2, 20, seed=24)),
-           call('logits [5,1] and targets [5,1]', _randn(5, 1, seed=25), _randint(2, 5, 1, seed=26))],
-    mistakes=[Mistake('compared logits with 0.5', lambda x, t: ((x > 0.5) == (t == 1)).float().mean(), "You compared the *logits* with 0.5. sigmoid(0) = 0.5, so a logit above 0 already means 'class 1'."),
-              Mistake('sigmoid compared with 0', lambda x, t: ((x.sigmoid() > 0) == (t == 1)).float().mean(), "The sigmoid is always above 0. Compare the sigmoid with 0.5, or the logit with 0."),
-              Mistake('counted instead of a fraction', lambda x, t: ((x > 0) == (t == 1)).sum(), "That's a count: take the mean of the 0/1 matches."),
-              Mistake('inverted', lambda x, t: ((x < 0) == (t == 1)).float().mean(), "Inverted: a logit *above* 0 means class 1.")])
-
 # %% ../nbs/05_loss_functions.ipynb #5d80dde0
 def softmax(x:torch.Tensor, # activations; softmax is taken over the last axis
            ) -> torch.Tensor:
@@ -91,7 +94,7 @@ def softmax(x:torch.Tensor, # activations; softmax is taken over the last axis
     e = (x - x.max(dim=-1, keepdim=True).values).exp()
     return e / e.sum(dim=-1, keepdim=True)
 
-# %% ../nbs/05_loss_functions.ipynb #9923a47f
+# %% ../nbs/05_loss_functions.ipynb #1371d7bc
 _sm_cases = [call('random activations [4,3]', _randn(4, 3, seed=27)*2),
              call('large activations [[100, 0], [-50, 60]]', torch.tensor([[100., 0.], [-50., 60.]])),
              call('activations [[1000, 999, 998], [0, 1, 2]]', torch.tensor([[1000., 999., 998.], [0., 1., 2.]])),
@@ -102,16 +105,16 @@ _rowmax = lambda x: x.max(-1, keepdim=True).values
 _overflow = "Subtract each row's maximum before `exp`: `exp(100)` is already infinite in float32, and inf/inf is nan."
 _keepdim = "Reduce with `keepdim=True`, so the result lines up with the rows (shape `[n, 1]`) instead of broadcasting along the wrong axis."
 _wrong_dim = "You normalised over the wrong dimension: each *row* (the last axis) is one item's scores and should sum to 1."
+def _lse(x, dim=-1, keepdim=True): return x.logsumexp(dim, keepdim=keepdim)
 
-exercise('softmax', 5, "`softmax(x)` over the last axis that doesn't overflow",
-    "Softmax turns any scores into probabilities; the max-subtraction keeps it finite for any activations a model produces.",
-    reference=softmax, cases=_sm_cases,
-    mistakes=[Mistake('no max-subtraction, overflows', lambda x: _exp_rows(x, 0), _overflow),
-              Mistake('softmax over the wrong dimension', lambda x: torch.softmax(x, 0), _wrong_dim),
-              Mistake('divided by the sum of everything', lambda x: (x - _rowmax(x)).exp() / (x - _rowmax(x)).exp().sum(), "You divided by the sum over the whole tensor. Divide each row by its own sum, `e.sum(-1, keepdim=True)`."),
-              Mistake("subtracted the whole tensor's max", lambda x: _exp_rows(x, x.max()), "Subtract each row's own maximum, `x.max(-1, keepdim=True).values`: with one maximum for the whole tensor, a row far below it underflows to 0/0."),
-              Mistake('max without keepdim', lambda x: _exp_rows(x, x.max(-1).values), _keepdim),
-              Mistake('sum without keepdim', lambda x: (x - _rowmax(x)).exp() / (x - _rowmax(x)).exp().sum(-1), _keepdim)])
+exercise('log_softmax', 5, "`log_softmax(x)` over the last axis, stable for large activations",
+    "Taking `x - logsumexp(x)` instead of `log(softmax(x))` keeps every log-probability finite, which the loss needs.",
+    reference=lambda x: x - _lse(x), cases=_sm_cases,   # the lesson's `log_softmax` comes after the exercise
+    mistakes=[Mistake('log of softmax', lambda x: softmax(x).log(), "`log(softmax(x))` fails for large gaps: softmax underflows to exactly 0 and its log is -inf. Use `x - logsumexp(x)`."),
+              Mistake('naive, overflows', lambda x: _exp_rows(x, 0).log(), _overflow),
+              Mistake('logsumexp without the max', lambda x: x - x.exp().sum(-1, keepdim=True).log(), "Your logsumexp overflows: `exp(100)` is infinite in float32. Subtract the row maximum `m` first: `m + (x-m).exp().sum(-1, keepdim=True).log()`."),
+              Mistake('over the wrong dimension', lambda x: x - _lse(x, 0), _wrong_dim),
+              Mistake('logsumexp without keepdim', lambda x: x - _lse(x, keepdim=False), _keepdim)])
 
 # %% ../nbs/05_loss_functions.ipynb #83da9fd3
 def logsumexp(x:torch.Tensor # activations; reduced over the last axis
@@ -125,19 +128,25 @@ def log_softmax(x:torch.Tensor # activations; taken over the last axis
     "The log of `softmax(x)`, as `x - logsumexp(x)` so large activations can't overflow"
     return x - logsumexp(x).unsqueeze(-1)
 
-# %% ../nbs/05_loss_functions.ipynb #1371d7bc
-def _lse(x, dim=-1, keepdim=True): return x.logsumexp(dim, keepdim=keepdim)
+# %% ../nbs/05_loss_functions.ipynb #6a50c5c7
+def _pick(x, t): return x[torch.arange(len(t)), t]
 
-exercise('log_softmax', 5, "`log_softmax(x)` over the last axis, stable for large activations",
-    "Taking `x - logsumexp(x)` instead of `log(softmax(x))` keeps every log-probability finite, which the loss needs.",
-    reference=log_softmax, cases=_sm_cases,
-    mistakes=[Mistake('log of softmax', lambda x: softmax(x).log(), "`log(softmax(x))` fails for large gaps: softmax underflows to exactly 0 and its log is -inf. Use `x - logsumexp(x)`."),
-              Mistake('naive, overflows', lambda x: _exp_rows(x, 0).log(), _overflow),
-              Mistake('logsumexp without the max', lambda x: x - x.exp().sum(-1, keepdim=True).log(), "Your logsumexp overflows: `exp(100)` is infinite in float32. Subtract the row maximum `m` first: `m + (x-m).exp().sum(-1, keepdim=True).log()`."),
-              Mistake('over the wrong dimension', lambda x: x - _lse(x, 0), _wrong_dim),
-              Mistake('logsumexp without keepdim', lambda x: x - _lse(x, keepdim=False), _keepdim)])
+exercise('cross_entropy', 5, "`cross_entropy(logits, targets)`: the mean of minus the log-probability of each target class",
+    "Cross-entropy is *the* classification loss: a confident wrong answer costs a lot, and its gradient is simply softmax minus one-hot.",
+    reference=lambda x, t: -_pick(log_softmax(x), t).mean(),   # the lesson's `cross_entropy` comes after the exercise
+    cases=[call('logits [6,2] and targets [0,1,0,1,1,0]', _randn(6, 2, seed=30)*2, torch.tensor([0, 1, 0, 1, 1, 0])),
+           call('logits [8,10] and random targets', _randn(8, 10, seed=31)*3, _randint(10, 8, seed=32)),
+           call('large logits [[1000, 0], [0, 1000], [0, -1000]] and targets [0, 1, 1]', torch.tensor([[1000., 0.], [0., 1000.], [0., -1000.]]), torch.tensor([0, 1, 1]))],
+    mistakes=[Mistake('forgot the minus sign', lambda x, t: _pick(log_softmax(x), t).mean(), "Log-probabilities are negative, so the loss needs a minus sign: minimising `-log p` makes `p` big."),
+              Mistake('forgot the log', lambda x, t: -_pick(softmax(x), t).mean(), "You used the probabilities themselves. Take their log (`log_softmax`), so 0.001 costs much more than 0.01."),
+              Mistake('picked raw logits', lambda x, t: -_pick(x, t).mean(), "You picked the raw logits. Turn them into log-probabilities first with `log_softmax`."),
+              Mistake('did not average', lambda x, t: -_pick(log_softmax(x), t), "That's one loss per item: return the mean over the batch."),
+              Mistake('summed', lambda x, t: -_pick(log_softmax(x), t).sum(), "Take the mean over the batch, not the sum."),
+              Mistake('indexed [:, targets]', lambda x, t: -log_softmax(x)[:, t].mean(), "`[:, targets]` picks every target's column for *every* row. Pick one per row: `[range(n), targets]`."),
+              Mistake('log of softmax, underflows', lambda x, t: -_pick(softmax(x).log(), t).mean(), "`log(softmax(x))` underflows to -inf for large logits, so the loss becomes inf. Use `log_softmax` (`x - logsumexp(x)`)."),
+              Mistake('naive softmax, overflows', lambda x, t: -_pick(_exp_rows(x, 0).log(), t).mean(), "Your softmax overflows for large logits (`exp(1000)` is inf, and inf/inf is nan). Use `log_softmax`, `x - logsumexp(x)`, with the row maximum subtracted.")])
 
-# %% ../nbs/05_loss_functions.ipynb #c1562466
+# %% ../nbs/05_loss_functions.ipynb #50dba719
 def _check_class_targets(scores, targets, fn):
     "Raise a clear `ValueError` unless `scores` is `[n,c]` and `targets` holds n class indices in [0,c)"
     if scores.ndim != 2:
@@ -158,6 +167,7 @@ def _check_class_targets(scores, targets, fn):
         raise ValueError(f"{fn}: targets must be class indices in [0, {c-1}] for {c} classes, "
                          f"got values from {targets.min().item()} to {targets.max().item()}.")
 
+# %% ../nbs/05_loss_functions.ipynb #07f48b7c
 def nll(log_probs:torch.Tensor, # log-probabilities, shape `[n, c]`
         targets:torch.Tensor, # int64 class indices, shape `[n]`
         reduction:str='mean', # 'mean', 'sum' or 'none' (one loss per item)
@@ -177,24 +187,6 @@ def cross_entropy(logits:torch.Tensor, # raw model outputs, shape `[n, c]`
     if check: _check_class_targets(logits, targets, 'cross_entropy'); check_choice(reduction, REDUCTIONS, 'cross_entropy reduction')
     return nll(log_softmax(logits), targets, reduction=reduction, check=False)
 
-# %% ../nbs/05_loss_functions.ipynb #6a50c5c7
-def _pick(x, t): return x[torch.arange(len(t)), t]
-
-exercise('cross_entropy', 5, "`cross_entropy(logits, targets)`: the mean of minus the log-probability of each target class",
-    "Cross-entropy is *the* classification loss: a confident wrong answer costs a lot, and its gradient is simply softmax minus one-hot.",
-    reference=cross_entropy,
-    cases=[call('logits [6,2] and targets [0,1,0,1,1,0]', _randn(6, 2, seed=30)*2, torch.tensor([0, 1, 0, 1, 1, 0])),
-           call('logits [8,10] and random targets', _randn(8, 10, seed=31)*3, _randint(10, 8, seed=32)),
-           call('large logits [[1000, 0], [0, 1000], [0, -1000]] and targets [0, 1, 1]', torch.tensor([[1000., 0.], [0., 1000.], [0., -1000.]]), torch.tensor([0, 1, 1]))],
-    mistakes=[Mistake('forgot the minus sign', lambda x, t: _pick(log_softmax(x), t).mean(), "Log-probabilities are negative, so the loss needs a minus sign: minimising `-log p` makes `p` big."),
-              Mistake('forgot the log', lambda x, t: -_pick(softmax(x), t).mean(), "You used the probabilities themselves. Take their log (`log_softmax`), so 0.001 costs much more than 0.01."),
-              Mistake('picked raw logits', lambda x, t: -_pick(x, t).mean(), "You picked the raw logits. Turn them into log-probabilities first with `log_softmax`."),
-              Mistake('did not average', lambda x, t: -_pick(log_softmax(x), t), "That's one loss per item: return the mean over the batch."),
-              Mistake('summed', lambda x, t: -_pick(log_softmax(x), t).sum(), "Take the mean over the batch, not the sum."),
-              Mistake('indexed [:, targets]', lambda x, t: -log_softmax(x)[:, t].mean(), "`[:, targets]` picks every target's column for *every* row. Pick one per row: `[range(n), targets]`."),
-              Mistake('log of softmax, underflows', lambda x, t: -_pick(softmax(x).log(), t).mean(), "`log(softmax(x))` underflows to -inf for large logits, so the loss becomes inf. Use `log_softmax` (`x - logsumexp(x)`)."),
-              Mistake('naive softmax, overflows', lambda x, t: -_pick(_exp_rows(x, 0).log(), t).mean(), "Your softmax overflows for large logits (`exp(1000)` is inf, and inf/inf is nan). Use `log_softmax`, `x - logsumexp(x)`, with the row maximum subtracted.")])
-
 # %% ../nbs/05_loss_functions.ipynb #e871148f
 def multiclass_accuracy(logits:torch.Tensor, # raw model outputs (or probabilities), shape `[n, c]`
                         targets:torch.Tensor # int64 class indices, shape `[n]`
@@ -202,3 +194,19 @@ def multiclass_accuracy(logits:torch.Tensor, # raw model outputs (or probabiliti
     "Fraction of rows whose highest score is at the target class, as a 0-d float tensor"
     _check_class_targets(logits, targets, 'multiclass_accuracy')
     return (logits.argmax(dim=1) == targets).float().mean()
+
+# %% ../nbs/05_loss_functions.ipynb #53591db9
+def _two_columns(x, logit_last=True):
+    z = torch.zeros_like(x)
+    return torch.stack([z, x] if logit_last else [x, z], dim=-1)
+
+exercise('binary_cross_entropy', 5, "`binary_cross_entropy(logits, targets)` for one logit per item, as cross-entropy of two columns",
+    "The log undoes the sigmoid's flat ends: a confidently wrong prediction now gets a slope near 1, not near 0.",
+    reference=lambda x, t: torch.nn.functional.binary_cross_entropy_with_logits(x, t.float()),
+    cases=[call('logits [-6, 0.2, 3, -1] and targets [1, 0, 1, 0]', torch.tensor([-6., 0.2, 3., -1.]), torch.tensor([1, 0, 1, 0])),
+           call('12 random logits and 0/1 targets', _randn(12, seed=33)*4, _randint(2, 12, seed=34)),
+           call('large logits [-200, 150] and targets [1, 0]', torch.tensor([-200., 150.]), torch.tensor([1, 0]))],
+    mistakes=[Mistake('columns swapped', lambda x, t: cross_entropy(_two_columns(x, False), t.long()), "Your columns are swapped: put 0 in column 0 and the logit in column 1, so that the softmax of column 1 is `sigmoid(logit)`, the probability a target of 1 picks."),
+              Mistake('mnist_loss, no log', lambda x, t: mnist_loss(x, t), "That is `mnist_loss`, with no log. Build the two columns of scores and call `cross_entropy` on them."),
+              Mistake('log of the sigmoid, underflows', lambda x, t: -torch.where(t == 1, x.sigmoid().log(), (1 - x.sigmoid()).log()).mean(), "Right for ordinary logits, but `sigmoid(-200)` is exactly 0 in float32 and its log is -inf. Build the two columns and let `cross_entropy` take the log, stably, with `log_softmax`."),
+              Mistake('did not average', lambda x, t: cross_entropy(_two_columns(x), t.long(), reduction='none'), "That's one loss per item: return their mean, as `cross_entropy` does by default.")])

@@ -49,20 +49,6 @@ def load_3v7(path=None # the extracted `mnist_sample` folder; fetched with `get_
     "`(train_x, train_y, valid_x, valid_y)` for 3 (label 1) vs 7 (label 0): images `[n,784]` in [0,1], labels `[n,1]`"
     return _load_3v7(get_dataset('mnist_sample') if path is None else path)
 
-# %% ../nbs/06_linear_model_and_simple_net.ipynb #888f2c20
-def init_params(size, # shape of the parameter tensor, e.g. `(28*28, 1)`
-                std:float=1.0 # standard deviation of the random values
-               ) -> torch.Tensor:
-    "A tensor of random normal values of shape `size`, times `std`, that requires grad"
-    return (torch.randn(size)*std).requires_grad_()
-
-def linear1(xb:torch.Tensor, # a batch of flattened images `[bs, 784]`
-            weights:torch.Tensor, # `[784, 1]`
-            bias:torch.Tensor # `[1]`
-           ) -> torch.Tensor:
-    "A linear model: `xb @ weights + bias`, shape `[bs, 1]`"
-    return xb@weights + bias
-
 # %% ../nbs/06_linear_model_and_simple_net.ipynb #b73c843d
 # the exercise checkers of this lesson are built from these (see the Exercise checkers page)
 from .exercises import Mistake, _rand, _randint, _randn, call, exercise
@@ -83,6 +69,20 @@ exercise('linear1', 6, "`linear1(xb, weights, bias)`: one prediction per row of 
     mistakes=[Mistake('forgot the bias', lambda xb, w, b: xb@w, "Add the bias: without it, an all-blank image would always predict exactly 0."),
               Mistake('summed the whole batch', lambda xb, w, b: (xb*w.T).sum() + b, "That's one number for the whole batch. Each row needs its own sum: `xb @ weights` does one per row."),
               Mistake('multiplied without summing', lambda xb, w, b: xb*w.T + b, "You multiplied each pixel by its weight but didn't add them up: `xb @ weights` multiplies *and* sums, one prediction per row.")])
+
+# %% ../nbs/06_linear_model_and_simple_net.ipynb #888f2c20
+def init_params(size, # shape of the parameter tensor, e.g. `(28*28, 1)`
+                std:float=1.0 # standard deviation of the random values
+               ) -> torch.Tensor:
+    "A tensor of random normal values of shape `size`, times `std`, that requires grad"
+    return (torch.randn(size)*std).requires_grad_()
+
+def linear1(xb:torch.Tensor, # a batch of flattened images `[bs, 784]`
+            weights:torch.Tensor, # `[784, 1]`
+            bias:torch.Tensor # `[1]`
+           ) -> torch.Tensor:
+    "A linear model: `xb @ weights + bias`, shape `[bs, 1]`"
+    return xb@weights + bias
 
 # %% ../nbs/06_linear_model_and_simple_net.ipynb #41510a42
 def calc_grad(xb:torch.Tensor, # a batch of inputs
@@ -125,33 +125,6 @@ class BasicOptim:
     def zero_grad(self, *args, **kwargs):
         for p in self.params: p.grad = None
 
-# %% ../nbs/06_linear_model_and_simple_net.ipynb #3cee579e
-def train_epoch(model, # a function (or module) from inputs to predictions
-                dl, # yields `(xb, yb)` training batches
-                opt, # has `step()` and `zero_grad()`, e.g. `BasicOptim`
-                loss_func=mnist_loss # `(preds, targets) -> scalar loss`
-               ):
-    "One pass over `dl`: for each batch compute the gradient, step, and zero the gradients"
-    for xb, yb in dl:
-        calc_grad(xb, yb, model, loss_func)
-        opt.step()
-        opt.zero_grad()
-
-def train_model(model, # a function (or module) from inputs to predictions
-                dl, # training batches
-                valid_dl, # validation batches
-                opt, # has `step()` and `zero_grad()`
-                epochs:int, # number of passes over `dl`
-                loss_func=mnist_loss, # `(preds, targets) -> scalar loss`
-                metric=batch_accuracy # measured on `valid_dl` after each epoch
-               ) -> list:
-    "Train for `epochs` epochs; return the validation `metric` after each"
-    accs = []
-    for _ in range(epochs):
-        train_epoch(model, dl, opt, loss_func)
-        accs.append(validate_epoch(model, valid_dl, metric))
-    return accs
-
 # %% ../nbs/06_linear_model_and_simple_net.ipynb #278dbf9f
 def _train_batch(xb, yb, model, opt):
     loss = losses.mnist_loss(model(xb), yb)
@@ -180,7 +153,34 @@ exercise('train_batch', 6, "`train_batch(xb, yb, model, opt)`: loss, backward, s
               Mistake('the weights never moved', lambda xb, yb, model, opt: losses.mnist_loss(model(xb), yb),
                       "The weights never moved: call `loss.backward()`, then `opt.step()`, and only then `opt.zero_grad()`.")])
 
-# %% ../nbs/06_linear_model_and_simple_net.ipynb #3c313499
+# %% ../nbs/06_linear_model_and_simple_net.ipynb #3cee579e
+def train_epoch(model, # a function (or module) from inputs to predictions
+                dl, # yields `(xb, yb)` training batches
+                opt, # has `step()` and `zero_grad()`, e.g. `BasicOptim`
+                loss_func=mnist_loss # `(preds, targets) -> scalar loss`
+               ):
+    "One pass over `dl`: for each batch compute the gradient, step, and zero the gradients"
+    for xb, yb in dl:
+        calc_grad(xb, yb, model, loss_func)
+        opt.step()
+        opt.zero_grad()
+
+def train_model(model, # a function (or module) from inputs to predictions
+                dl, # training batches
+                valid_dl, # validation batches
+                opt, # has `step()` and `zero_grad()`
+                epochs:int, # number of passes over `dl`
+                loss_func=mnist_loss, # `(preds, targets) -> scalar loss`
+                metric=batch_accuracy # measured on `valid_dl` after each epoch
+               ) -> list:
+    "Train for `epochs` epochs; return the validation `metric` after each"
+    accs = []
+    for _ in range(epochs):
+        train_epoch(model, dl, opt, loss_func)
+        accs.append(validate_epoch(model, valid_dl, metric))
+    return accs
+
+# %% ../nbs/06_linear_model_and_simple_net.ipynb #231703a1
 def dataloaders_3v7(bs:int=256, # batch size
                     images:bool=False # `[n,1,28,28]` images and int64 `[n]` labels (for CNNs) instead of `[n,784]` and `[n,1]`
                    ) -> DataLoaders:
@@ -220,6 +220,7 @@ def _sgd_learner(model_fn):
     "A `make_learner` for `_train_3v7`: `model_fn()` trained with fastai's `SGD` on `mnist_loss`, watching `batch_accuracy`"
     return lambda dls: Learner(dls, model_fn(), opt_func=SGD, loss_func=mnist_loss, metrics=batch_accuracy)
 
+# %% ../nbs/06_linear_model_and_simple_net.ipynb #eb22b4e9
 def train_linear_3v7(epochs:int=10, # passes over the training set
                      lr:float=1., # learning rate for fastai's `SGD`
                      seed:int=42, # seeds Python, NumPy and PyTorch (`set_seed(seed, reproducible=True)`)
@@ -228,6 +229,22 @@ def train_linear_3v7(epochs:int=10, # passes over the training set
                     ) -> dict:
     "Train `nn.Linear(784,1)` with `mnist_loss` on 3 vs 7; return the validation accuracy and training time"
     return _train_3v7(_sgd_learner(lambda: nn.Linear(28*28, 1)), lambda learn: learn.fit(epochs, lr=lr), seed, progress, keep_learner)
+
+# %% ../nbs/06_linear_model_and_simple_net.ipynb #f3d52525
+def _surest(x, t, k):
+    wrong = ((x > 0) != (t == 1)).nonzero().view(-1)
+    return wrong[x[wrong].abs().argsort(descending=True)[:k]]
+
+exercise('surest_mistakes', 6, "`surest_mistakes(logits, targets, k)`: the indices of the k mistakes with the logits farthest from 0",
+    "The surest mistakes show what a model has really learned: here, that a bar across the middle means '3'.",
+    reference=_surest,
+    cases=[call('logits [2, -3, 0.5, -0.2, 4, -1], targets [0, 1, 1, 1, 0, 0] and k=3', torch.tensor([2., -3., 0.5, -0.2, 4., -1.]), torch.tensor([0, 1, 1, 1, 0, 0]), 3),
+           call('30 random logits, 0/1 targets and k=5', _randn(30, seed=80)*3, _randint(2, 30, seed=81), 5),
+           call('a model that makes no mistakes, k=2', torch.tensor([1.5, -2., 0.3]), torch.tensor([1, 0, 1]), 2)],
+    mistakes=[Mistake('right ones too', lambda x, t, k: x.abs().argsort(descending=True)[:k], "Those are the surest predictions, right ones included. Keep only the wrong ones first: `(logits > 0) != (targets == 1)`."),
+              Mistake('least sure first', lambda x, t, k: (w := ((x > 0) != (t == 1)).nonzero().view(-1))[x[w].abs().argsort()[:k]], "Those are the *least* sure mistakes, the near misses. Sort with `descending=True`."),
+              Mistake('positions among the mistakes', lambda x, t, k: x[((x > 0) != (t == 1))].abs().argsort(descending=True)[:k], "Those are positions in the list of mistakes, not indices into `logits`. Keep the indices of the wrong items (`.nonzero()`) and index them with your sort order."),
+              Mistake('largest logits, not farthest from 0', lambda x, t, k: (w := ((x > 0) != (t == 1)).nonzero().view(-1))[x[w].argsort(descending=True)[:k]], "A logit of -9 is as sure as one of 9, the other way. Sort by the distance from 0, `.abs()`.")])
 
 # %% ../nbs/06_linear_model_and_simple_net.ipynb #9c820fa5
 def _net(act, out=lambda r: r): return lambda xb, w1, b1, w2, b2: out(act(xb@w1 + b1)@w2 + b2)
