@@ -1,4 +1,4 @@
-"""Small helpers every lesson shares: CPU threads that behave on a busy machine, the device to train on and whether it has fast bfloat16, a quiet fastai import, and timing a training run.
+"""The speed settings the course makes for you, and why: threads that behave on a busy machine, bfloat16 where the processor has fast units for it, channels-last images for convolutions; and the few helpers every lesson shares.
 
 Docs: https://mnist-course.github.io/mnist_course/core.html.md"""
 
