@@ -156,7 +156,7 @@ exercise('output_grads', 9, "BP4 and BP3 for one layer: `(dW, db)` from δ and t
 def _bp2(prime, transpose=False): return lambda d, W, z: (d @ (W.T if transpose else W)) * prime(z)
 
 exercise('hidden_delta', 9, "BP2 for a ReLU layer: δ^l from δ^(l+1), W^(l+1) and z^l, for a batch",
-    "BP2 carries the error back one layer at a time, which is why the backward pass costs about as much as the forward one.",
+    "BP2 carries the error back one layer at a time with one matrix product, and BP4 adds one more: that is why the backward pass costs only about twice the forward one, however many weights there are.",
     reference=_bp2(relu_prime),
     cases=[call('delta [5,3], a square W [3,3] and z [5,3]', _randn(5, 3, seed=98), _randn(3, 3, seed=99), _randn(5, 3, seed=100)),
            call('delta [5,3], W [3,4] and z [5,4]', _randn(5, 3, seed=101), _randn(3, 4, seed=102), _randn(5, 4, seed=103))],
