@@ -24,7 +24,6 @@ from .learner import mnist_data, stratified_split
 # the exercise checkers of this lesson are built from these (see the Exercise checkers page)
 from .exercises import Mistake, _copy, _rand, _randint, _randn, call, exercise
 from . import losses
-import torch.nn.functional as F
 
 
 # %% ../nbs/09_backpropagation.ipynb #7f331963

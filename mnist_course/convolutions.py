@@ -26,8 +26,6 @@ from .losses import multiclass_accuracy
 # the exercise checkers of this lesson are built from these (see the Exercise checkers page)
 from .exercises import Mistake, _rand, _randn, call, exercise
 import math
-import torch.nn.functional as F
-from torch import nn
 
 
 # %% ../nbs/10_convolutions.ipynb #2102b8c5

@@ -12,7 +12,7 @@ __all__ = ['MNIST_DATASETS', 'MIRROR_ENV', 'ARCHIVE_SHA256', 'FASTAI_CHECKS', 'P
            'cache_problem', 'mnist_tensors']
 
 # %% ../nbs/00_data.ipynb #5be5d5f6
-import errno, hashlib, io, json, mmap, os, re, shutil, socket, struct, subprocess, tarfile, tempfile, threading, time, warnings, zlib
+import errno, hashlib, io, json, mmap, os, re, shutil, socket, struct, subprocess, tarfile, tempfile, threading, warnings, zlib
 import urllib.error, urllib.request, http.client
 from configparser import ConfigParser
 from contextlib import contextmanager, nullcontext

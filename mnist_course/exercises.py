@@ -9,8 +9,6 @@ __all__ = ['ERROR_HINTS', 'EXERCISES', 'check', 'Feedback', 'Mistake', 'call', '
            'exercise', 'Checkers', 'exercises_table']
 
 # %% ../nbs/00_exercises.ipynb #17824bf2
-import math
-
 import torch
 
 

@@ -14,7 +14,6 @@ import torch
 import matplotlib.pyplot as plt
 from pandas.io.formats.style import Styler
 
-from .data import get_dataset, image_files, load_digit_folder
 
 # %% ../nbs/01_images_as_numbers.ipynb #0f97cf2c
 # the exercise checkers of this lesson are built from these (see the Exercise checkers page)

@@ -18,9 +18,9 @@ from fastprogress.fastprogress import master_bar, progress_bar
 
 from fastcore.basics import patch
 
-from . import default_device, fast_bf16, timed_result, check_choice
+from . import default_device, fast_bf16
 from .data import mnist_tensors
-from .losses import cross_entropy, log_softmax, multiclass_accuracy, softmax
+from .losses import cross_entropy, multiclass_accuracy, softmax
 
 # %% ../nbs/07_full_mnist.ipynb #9a81e096
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # mean and standard deviation of all training pixels, after dividing by 255

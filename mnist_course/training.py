@@ -10,7 +10,7 @@ __all__ = ['load_3v7', 'init_params', 'linear1', 'calc_grad', 'batch_accuracy', 
            'BF16Autocast', 'train_resnet18_3v7']
 
 # %% ../nbs/06_linear_model_and_simple_net.ipynb #7ad8b4e5
-import time, warnings
+import warnings
 from contextlib import ExitStack
 from functools import lru_cache
 
@@ -22,7 +22,8 @@ with warnings.catch_warnings():
     from fastai.data.load import DataLoader
     from fastai.data.core import DataLoaders
     from fastai.learner import Learner
-    import fastai.callback.progress, fastai.callback.schedule  # the progress table, `no_bar` and `fit_one_cycle`
+    # imported for what they add to fastai: the progress table, `no_bar` and `fit_one_cycle`
+    import fastai.callback.progress, fastai.callback.schedule  # noqa: F401
     from fastai.callback.core import Callback
     from fastai.optimizer import SGD
     from fastai.metrics import accuracy
@@ -53,8 +54,6 @@ def load_3v7(path=None # the extracted `mnist_sample` folder; fetched with `get_
 # the exercise checkers of this lesson are built from these (see the Exercise checkers page)
 from .exercises import Mistake, _rand, _randint, _randn, call, exercise
 from . import losses
-import torch.nn.functional as F
-from torch import nn
 
 
 # %% ../nbs/06_linear_model_and_simple_net.ipynb #72014b50
