@@ -22,8 +22,7 @@ with warnings.catch_warnings():
     from fastai.data.load import DataLoader
     from fastai.data.core import DataLoaders
     from fastai.learner import Learner
-    # imported for what they add to fastai: the progress table, `no_bar` and `fit_one_cycle`
-    import fastai.callback.progress, fastai.callback.schedule  # noqa: F401
+    import fastai.callback.progress, fastai.callback.schedule  # for the progress table, `no_bar` and `fit_one_cycle`  # noqa: F401
     from fastai.callback.core import Callback
     from fastai.optimizer import SGD
     from fastai.metrics import accuracy

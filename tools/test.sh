@@ -11,15 +11,11 @@ export MPLBACKEND=${MPLBACKEND:-Agg}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 if [ "$part" != pytest ]; then
   t0=$(date +%s)
-  # `nbdev-test --n-workers 2` hands the notebooks out in name order: lessons 6 and 7, two of the four long ones,
-  # start together, 8 follows 6 and 9 follows 7, so lessons 7 and 10, two of the three longest, run one after the
-  # other on one worker. With today's lessons that still comes out even (about 100 s either way), but any time added
-  # to lesson 7 or 10 lengthens the whole run. Two runs side by side, each running its notebooks one after another in
-  # one process, keep the long lessons apart: lessons 6 and 10 and the short 0 (data) and 4 in one (about 100 s of
-  # work), lessons 7 and 9 and all the others in the other (about as much). The second skips exactly what the first
-  # takes, so every notebook runs once, and a new one in the second. (tools/nbdev_test.py is nbdev-test drawing
-  # figures at 1x.)
-  first='^(00_data|04_|06_|09_)'
+  # Two runs side by side, each running its notebooks one after another in one process, keep the long lessons apart
+  # whatever the order of their names: lessons 6 and 10 and the short 0 (data) and 4 in one, lessons 7, 8 and 9 and
+  # all the others in the other (about as much work each). The second skips exactly what the first takes, so every
+  # notebook runs once, and a new one in the second. (tools/nbdev_test.py is nbdev-test drawing figures at 1x.)
+  first='^(00_data|04_|06_|10_)'
   run() { local rc=0; python tools/nbdev_test.py --flags slow --n-workers 0 --timing "$@" || rc=$?
           echo "(this run ended after $(( $(date +%s) - t0 ))s)"; return $rc; }
   logs=$(mktemp -d)
