@@ -1,11 +1,11 @@
 """The render check's explorable checks (tools/render_check/explorables.py) pass working explorables and fail each
 way of breaking one, naming the page and the explorable.
 
-A small notebook showing the three explorables (`mnist_course.explorables`) is executed with nbclient so their
-HTML and inline scripts are saved, then copied with the saved script broken in one place per copy (each copy keeps only the explorable it breaks): a wrong MAE, a
-slider that redraws nothing, a wrong gradient, no "diverged" message, a different preparation of the drawing, a
-forward pass without the normalisation, a script that throws. Needs chromium (skipped without it)."""
-import copy, json
+A page showing the three explorables (`mnist_course.explorables`) is written, served on 127.0.0.1 and checked as the
+site's pages are (`render_check.check_site`), then copies of it with the script broken in one place per copy (each
+copy keeps only the explorable it breaks): a wrong MAE, a slider that redraws nothing, a wrong gradient, no
+"diverged" message, a different preparation of the drawing, a forward pass without the normalisation, a script that
+throws. Needs chromium and the assets of tools/install_render_deps.sh (skipped without chromium)."""
 from pathlib import Path
 import pytest
 from tools import render_check as cr
@@ -43,28 +43,38 @@ BROKEN = {
                        'QuadraticFitExplorer #1: its script did not run'),
 }
 
+def _explorables():
+    import numpy as np, torch
+    from torch import nn
+    from mnist_course.explorables import QuadraticFitExplorer, LRStepperExplorer, DigitPadExplorer
+    np.random.seed(42)
+    x = torch.linspace(-2, 2, 20)[:, None]
+    y = 3*x**2 + 2*x + 1 + torch.as_tensor(np.random.normal(scale=1.5, size=(20, 1)), dtype=torch.float32)
+    torch.manual_seed(42)
+    t = torch.arange(0, 20).float()
+    speed = torch.randn(20)*3 + 0.75*(t - 9.5)**2 + 1
+    lr = LRStepperExplorer(t, speed, torch.randn(3))
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(784, 16), nn.ReLU(), nn.Linear(16, 10))
+    return [QuadraticFitExplorer(x, y).html(), lr.html(),
+            DigitPadExplorer(net, 0.1307, 0.3081, examples=[(np.eye(28), 1, 'a diagonal')]).html()]
+
+def _page(parts): return ('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>explorables</title></head>'
+                          '<body><main>' + ''.join(parts) + '</main></body></html>')
+
 @pytest.fixture(scope='module')
 def results(tmp_path_factory):
-    import nbformat
-    from nbclient import NotebookClient
-    d = tmp_path_factory.mktemp('explorables_nbs')
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in CELLS])
-    nb.metadata['kernelspec'] = {'display_name': 'python3', 'language': 'python', 'name': 'python3'}
-    NotebookClient(nb, timeout=120, kernel_name='python3').execute()
-    good = json.loads(nbformat.writes(nb))
-    paths = [d/'good.ipynb']
-    paths[0].write_text(json.dumps(good))
+    docs = tmp_path_factory.mktemp('explorables_site')
+    parts = _explorables()
+    (docs/'good.html').write_text(_page(parts))
     for name, (old, new, _) in BROKEN.items():
-        old_j, new_j = json.dumps(old)[1:-1], json.dumps(new)[1:-1]
-        assert json.dumps(good).count(old_j) == 1, (name, json.dumps(good).count(old_j))
-        # the broken copy holds the imports and the one explorable it breaks: the others were checked on the good page
-        broken = {**good, 'cells': [c for i, c in enumerate(good['cells']) if i == 0 or old_j in json.dumps(c)]}
-        assert len(broken['cells']) == 2, name
-        (d/f'{name}.ipynb').write_text(json.dumps(broken).replace(old_j, new_j))
-        paths.append(d/f'{name}.ipynb')
+        hit = [p for p in parts if old in p]
+        assert len(hit) == 1 and hit[0].count(old) == 1, name
+        (docs/f'{name}.html').write_text(_page([hit[0].replace(old, new)]))   # only the explorable it breaks
     out = tmp_path_factory.mktemp('explorables_out')
-    res = cr.check(paths, out=out, quiet=True)
-    return {p.stem: f for p, f in res.items()}, out
+    nbs = tmp_path_factory.mktemp('no_nbs')
+    res = cr.check_site(docs, nbs=nbs, out=out, pages=['good.html'] + [f'{n}.html' for n in BROKEN], pad_page=False, quiet=True)
+    return {Path(p).stem: f for p, f in res.items()}, out
 
 def test_good_explorables_pass(results):
     assert results[0]['good'] == []

@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
-# What the render check (tools/check_render.py) needs besides Python: a real Chrome/Chromium (Debian's chromium,
-# installed if missing), and local copies of the JavaScript
-# a converted notebook loads (require.js, the ipywidgets HTML manager, MathJax 2, mermaid), so no page touches a CDN.
+# What the site check (tools/render_check) needs besides Python: a real Chrome/Chromium (Debian's chromium,
+# installed if missing), and local copies of the JavaScript the site's pages load from CDNs, and axe-core.
 # Idempotent: skips what is already there. Run as root (or with sudo) when chromium is missing on Debian.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,27 +49,25 @@ else
   fi
 fi
 
-# Pinned so the check renders the same way every run. html-manager 1.x is the one for ipywidgets 8.
+# The scripts Quarto's pages load from CDNs, pinned, so the site check serves local copies (and never touches a
+# CDN), plus axe-core for the accessibility audit. html-manager 1.x is the one for ipywidgets 8; mermaid comes
+# with Quarto (site_libs/).
 HTML_MANAGER=@jupyter-widgets/html-manager@1.0.15
 REQUIREJS=requirejs@2.3.8
-MATHJAX=mathjax@2.7.9      # nbconvert's lab template configures MathJax 2 (MathJax.Hub)
-MERMAID=mermaid@11.10.0    # the version nbconvert 7.17's template names, for ```mermaid diagrams in markdown
-STAMP="$DEST/.installed-3-${HTML_MANAGER##*@}-${REQUIREJS##*@}-${MATHJAX##*@}-${MERMAID##*@}"
+JQUERY=jquery@3.5.1        # the version Quarto's ipywidgets include names
+MATHJAX=mathjax@3.2.2      # Quarto loads mathjax@3/es5/tex-chtml-full.js
+AXE=axe-core@4.10.3
+STAMP="$DEST/.installed-4-${HTML_MANAGER##*@}-${REQUIREJS##*@}-${JQUERY##*@}-${MATHJAX##*@}-${AXE##*@}"
 if [ -f "$STAMP" ]; then echo "render JS assets already in $DEST"; exit 0; fi
 rm -rf "$DEST"; mkdir -p "$DEST/tgz"
 # npm pack fetches just each package's own tarball from the registry (the dist bundles are self-contained)
-(cd "$DEST/tgz" && npm pack --silent "$HTML_MANAGER" "$REQUIREJS" "$MATHJAX" "$MERMAID" >/dev/null)
-mkdir -p "$DEST/html-manager" "$DEST/requirejs" "$DEST/mathjax" "$DEST/mermaid"
+(cd "$DEST/tgz" && npm pack --silent "$HTML_MANAGER" "$REQUIREJS" "$JQUERY" "$MATHJAX" "$AXE" >/dev/null)
+for d in html-manager requirejs jquery mathjax axe-core; do mkdir -p "$DEST/$d"; done
 tar xzf "$DEST"/tgz/jupyter-widgets-html-manager-*.tgz -C "$DEST/html-manager" --strip-components=1 package/dist
 tar xzf "$DEST"/tgz/requirejs-*.tgz -C "$DEST/requirejs" --strip-components=1 package/require.js
-# only the parts of MathJax that the TeX-AMS_CHTML-full configuration loads (about 10 of its 73 MB)
-tar xzf "$DEST"/tgz/mathjax-*.tgz -C "$DEST/mathjax" --strip-components=1 \
-  package/MathJax.js package/config/TeX-AMS_CHTML-full.js package/config/Safe.js package/extensions package/jax/input \
-  package/jax/element package/jax/output/CommonHTML package/jax/output/PreviewHTML \
-  package/fonts/HTML-CSS/TeX/woff package/localization/en
-# mermaid's ES module build and its chunks (no source maps)
-tar xzf "$DEST"/tgz/mermaid-*.tgz -C "$DEST/mermaid" --strip-components=1 --wildcards \
-  'package/dist/mermaid.esm.min.mjs' 'package/dist/chunks/mermaid.esm.min/*.mjs'
+tar xzf "$DEST"/tgz/jquery-*.tgz -C "$DEST/jquery" --strip-components=1 package/dist/jquery.min.js
+tar xzf "$DEST"/tgz/mathjax-*.tgz -C "$DEST/mathjax" --strip-components=1 package/es5
+tar xzf "$DEST"/tgz/axe-core-*.tgz -C "$DEST/axe-core" --strip-components=1 package/axe.min.js
 rm -rf "$DEST/tgz"
 touch "$STAMP"
 echo "render JS assets in $DEST: $(du -sh "$DEST" | cut -f1)"

@@ -8,11 +8,12 @@
         page.screenshot('page.png')
         page.problems                                # JavaScript errors, failed loads, network requests
 
-Every http(s)/ws(s) request is blocked (pages must load only local files) and recorded as a problem, except
-images (a badge in the prose: the site loads it too, and a blocked one leaves the page intact).
+Every http(s)/ws(s) request is blocked (pages must load only local files or 127.0.0.1) and recorded as a problem,
+except images (a badge in the prose: a blocked one leaves the page intact) and the addresses `Browser(local=...)`
+answers with local copies (the CDN scripts of the site's pages).
 """
 from __future__ import annotations
-import os, re, shutil, subprocess, time
+import mimetypes, os, re, shutil, subprocess, time
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,7 +22,7 @@ LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', 
                '--disable-background-networking', '--disable-component-update', '--disable-sync',
                '--disable-extensions', '--hide-scrollbars', '--mute-audio',
                '--allow-file-access-from-files']   # mermaid's ES modules are imported from file:// pages
-NETWORK = re.compile(r'^(https?|wss?)://')
+NETWORK = re.compile(r'^(https?|wss?)://(?!127\.0\.0\.1[:/])')
 
 @lru_cache(maxsize=None)
 def is_real_browser(exe:str) -> bool:
@@ -50,8 +51,8 @@ def _playwright_chromium():
 
 class Page:
     "One open page: evaluate JS, wait, mouse and keyboard, screenshots; `problems` collects what went wrong."
-    def __init__(self, pw_page, context=None):
-        self.pw = pw_page            # the Playwright page, for anything not wrapped here
+    def __init__(self, pw_page, context=None, local=None):
+        self.pw, self._local = pw_page, local            # the Playwright page, for anything not wrapped here
         self._context = context      # closed with the page
         self.console = []            # every console message as (type, text)
         self._problems, self._blocked = [], set()   # blocked: network addresses the page asked for
@@ -76,7 +77,7 @@ class Page:
         self._add(f'JavaScript error: {desc.splitlines()[0][:300]}')
 
     def _on_request(self, r):
-        if not NETWORK.match(r.url): return
+        if not NETWORK.match(r.url) or (self._local and self._local(r.url) is not None): return
         self._blocked.add(r.url)   # reported here, so its "Failed to load resource" console error is not repeated
         if r.resource_type == 'image': return   # an image in the prose (a badge)
         self._add(f'page requested {r.resource_type} from the network (blocked): {r.url[:200]}')
@@ -141,13 +142,14 @@ class Page:
 
 class Browser:
     "One headless Chromium for many pages, each opened in a fresh context with the network blocked"
-    def __init__(self, executable:str|None=None, width:int=1100, height:int=900, args=LAUNCH_ARGS):
+    def __init__(self, executable:str|None=None, width:int=1100, height:int=900, args=LAUNCH_ARGS, local=None):
         from playwright.sync_api import sync_playwright
         self.executable = executable or find_chromium()
         if not self.executable:
             raise RuntimeError('no Chromium found: on Debian `apt-get install chromium` (or run '
                                '`bash tools/install_render_deps.sh`), or set CHROMIUM=/path/to/chrome')
         self.viewport = dict(width=width, height=height)
+        self.local = local   # address -> bytes of a local copy to answer it with, or None to block it
         self._pw = sync_playwright().start()
         try: self._browser = self._pw.chromium.launch(executable_path=self.executable, headless=True, args=list(args))
         except Exception:
@@ -159,12 +161,19 @@ class Browser:
     def open(self, url:str, timeout:float=30, wait_until:str='load') -> Page:
         "A new page showing `url`, loaded (`wait_until` as in Playwright's goto), with its problems being collected"
         ctx = self._browser.new_context(viewport=self.viewport)
-        ctx.route(NETWORK, lambda route: route.abort('blockedbyclient'))
-        page = Page(ctx.new_page(), ctx)
+        ctx.route(NETWORK, self._route)
+        page = Page(ctx.new_page(), ctx, self.local)
         try: page.pw.goto(url, timeout=timeout * 1000, wait_until=wait_until)
         except Exception:
             page.close(); raise
         return page
+
+    def _route(self, route):
+        url = route.request.url
+        body = self.local(url) if self.local else None
+        if body is None: return route.abort('blockedbyclient')
+        route.fulfill(body=body, content_type=mimetypes.guess_type(url.split('?')[0])[0] or 'application/javascript',
+                      headers={'Access-Control-Allow-Origin': '*'})
 
     def close(self):
         try: self._browser.close()

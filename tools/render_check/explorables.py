@@ -5,7 +5,7 @@ Each explorable is a `<div class="mc-explorable" data-kind=...>` holding its dat
 change its script leaves what it computed in `root.mcState` (and the pad its ink in `root.mcInk`), which is what
 is compared here, together with the text the reader sees. Every failure names the page and the explorable."""
 from __future__ import annotations
-import json, math
+import math
 from pathlib import Path
 
 NAMES = {'quadfit': 'QuadraticFitExplorer', 'lrstepper': 'LRStepperExplorer', 'digitpad': 'DigitPadExplorer'}
@@ -256,6 +256,7 @@ def pad_test_page(path, seed:int=0, hidden:int=64) -> Path:
     one = np.zeros((280, 280)); one[30:240, 130:152] = 1.
     ex = [(prepare_drawing(one), 1, 'a test "1"'), (np.eye(28)[::-1].clip(0, 1), 7, 'a diagonal stroke')]
     pads = [DigitPadExplorer(net, 0.1307, 0.3081, examples=ex, dtype=d).html() for d in ('float32', 'int16')]
-    Path(path).write_text('<!doctype html><html><head><meta charset="utf-8"><title>digit pad test page</title></head><body>'
-                          + ''.join(pads) + '</body></html>', encoding='utf-8')
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>digit pad test page</title></head><body><main>'
+                          + ''.join(pads) + '</main></body></html>', encoding='utf-8')
     return Path(path)

@@ -7,7 +7,7 @@ counting every cell from 1 (as Jupyter shows them top to bottom) and their first
 from __future__ import annotations
 import re
 from typing import NamedTuple
-from .nb import (WIDGET_VIEW, ansi_strip, cell_views, code_cells, has_image, is_error_output, is_eval_false, label,
+from .nb import (ansi_strip, cell_views, code_cells, has_image, is_error_output, is_eval_false, label,
                  out_text, source, widget_state, widget_tree)
 from .code import can_display, is_figure_cell, must_display
 
