@@ -9,7 +9,7 @@ __all__ = ['b64_array', 'from_b64', 'Explorable', 'QuadraticFitExplorer', 'LRSte
            'DigitPadExplorer']
 
 # %% ../nbs/00_explorables.ipynb #2e0ded21
-import base64, hashlib, itertools, json, math
+import base64, hashlib, json, math
 
 import numpy as np
 import torch
@@ -513,10 +513,10 @@ class DigitPadExplorer(Explorable):
         layers = [dict(**self._stored(w), b=self._stored(b, True)['w'], shape=list(w.shape)) for w, b in self.layers]
         ex = [dict(img=b64_array(np.round(np.clip(x, 0, 1) * 255), 'uint8'), label=l, caption=c) for x, l, c in self.examples]
         body = ('<div style="display:flex;flex-wrap:wrap;gap:14px;align-items:flex-start">'
-                '<div><div>draw here</div><canvas class="mc-pad" width="280" height="280" '
+                '<div><div>draw here</div><canvas class="mc-pad" width="280" height="280" role="img" aria-label="drawing pad: draw a digit with the mouse, a pen or a finger (or pick a test image below)" '
                 'style="width:280px;height:280px;border:1px solid #888;touch-action:none;cursor:crosshair;background:#fff"></canvas>'
-                '<div><button name="clear">clear</button> <select class="mc-pick"><option value="-1">or pick a test image...</option></select></div></div>'
-                '<div><div>what the model sees (28x28)</div><canvas class="mc-prepared" width="28" height="28" '
+                '<div><button name="clear">clear</button> <select class="mc-pick" aria-label="a test image for the model"><option value="-1">or pick a test image...</option></select></div></div>'
+                '<div><div>what the model sees (28x28)</div><canvas class="mc-prepared" width="28" height="28" role="img" aria-label="the 28 by 28 image the model sees" '
                 'style="width:140px;height:140px;image-rendering:pixelated;border:1px solid #888"></canvas></div>'
                 f'<div><svg class="mc-bars" width="{self.size[0]}" height="{self.size[1]}"></svg><div class="mc-pred"></div></div></div>')
         data = dict(layers=layers, dtype=self.dtype, mean=self.mean, std=self.std, examples=ex, field=28, box=20,

@@ -33,7 +33,13 @@ def pixel_heatmap(img, # a 2-D greyscale image: PIL image, NumPy array or tensor
         raise ValueError(f"pixel_heatmap needs one 2-D greyscale image, got shape {a.shape}. "
                          "For a stack of images pass one of them, e.g. `imgs[0]`.")
     df = pd.DataFrame(a[rows, cols], index=np.arange(a.shape[0])[rows], columns=np.arange(a.shape[1])[cols])
-    return df.style.set_properties(**{'font-size': font_size}).background_gradient(cmap, axis=None)
+    sty = df.style.set_properties(**{'font-size': font_size}).background_gradient(cmap, axis=None)
+    # each number in pure black or white, whichever stands out more from its shade (at least 4.5:1, as WCAG asks);
+    # pandas' own pick, #f1f1f1 or black, falls short on mid greys
+    v = df.to_numpy(float)
+    rgb = plt.get_cmap(cmap)(plt.Normalize(np.nanmin(v), np.nanmax(v))(v))[..., :3]
+    lum = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4) @ [0.2126, 0.7152, 0.0722]
+    return sty.apply(lambda d: np.where(lum < 0.179, 'color: #fff', 'color: #000'), axis=None)
 
 # %% ../nbs/01_images_as_numbers.ipynb #0f392090
 exercise('crop', 1, "cut the `size`×`size` square whose top-left pixel is at row `top`, column `left`",
