@@ -1,4 +1,4 @@
-"""The JupyterLab check's lesson checks (tools/check_jupyterlab.py: lesson3, lesson4, lesson7) pass healthy widgets
+"""The JupyterLab check's lesson checks (tools/check_jupyterlab.py: lesson3, lesson4, lesson8) pass healthy widgets
 and fail broken ones, naming the lesson and the widget. No JupyterLab: a local page that looks to the checks like a
 notebook (cells with code and an image, the three explorables from `mnist_course.explorables`), with filler above
 the widgets laid out lazily (`content-visibility: auto`, as JupyterLab's windowed notebook does), is opened in
@@ -64,7 +64,7 @@ def run(browser, check, tmp_path, monkeypatch, **broken):
 
 def test_healthy_page_passes(browser, tmp_path, monkeypatch):
     for check, shots in [(cj.lesson3, ['03_interact', '03_quadfit']), (cj.lesson4, ['04_sgdstepper', '04_lrstepper']),
-                         (cj.lesson7, ['07_digitpad'])]:
+                         (cj.lesson8, ['08_digitpad'])]:
         assert run(browser, check, tmp_path, monkeypatch) == [], check.__name__
         for s in shots: assert (tmp_path/f'jupyterlab_{s}.png').stat().st_size > 1000
 
@@ -73,9 +73,9 @@ def test_healthy_page_passes(browser, tmp_path, monkeypatch):
     (cj.lesson3, dict(quad_dead=True), 'lesson 3, QuadraticFitExplorer: dragging a did not change the MAE text'),
     (cj.lesson4, dict(stepper_dead=True), 'lesson 4, SGDStepper: "10 steps" did not change the figure'),
     (cj.lesson4, dict(lr_dead=True), 'lesson 4, LRStepperExplorer: "10 steps" did not change the loss text'),
-    (cj.lesson7, dict(pad='no_script'), 'lesson 7, DigitPadExplorer: its script did not run in JupyterLab'),
-    (cj.lesson7, dict(pad='no_pointer'), 'lesson 7, DigitPadExplorer: no prediction after drawing'),
-    (cj.lesson7, dict(pad='no_bars'), 'lesson 7, DigitPadExplorer: the probability chart did not update'),
+    (cj.lesson8, dict(pad='no_script'), 'lesson 8, DigitPadExplorer: its script did not run in JupyterLab'),
+    (cj.lesson8, dict(pad='no_pointer'), 'lesson 8, DigitPadExplorer: no prediction after drawing'),
+    (cj.lesson8, dict(pad='no_bars'), 'lesson 8, DigitPadExplorer: the probability chart did not update'),
 ])
 def test_broken_widget_fails(browser, tmp_path, monkeypatch, check, broken, expected):
     fails = run(browser, check, tmp_path, monkeypatch, **broken)

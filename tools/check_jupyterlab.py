@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""JupyterLab check: use lessons 3, 4 and 7 as a learner does, in JupyterLab.
+"""JupyterLab check: use lessons 3, 4 and 8 as a learner does, in JupyterLab.
 
     python tools/check_jupyterlab.py [--out render_check/jupyterlab] [--shots render_check/screenshots]
                                      [--timeout 600] [--lessons 03_fitting_a_function.ipynb ...]
@@ -17,7 +17,7 @@ through them in order as each finishes). Then, with the mouse:
   explorer's slider and checks that its MAE text changes;
 - lesson 4: clicks the kernel stepper's "10 steps" and checks that its figure changes; clicks the in-browser
   stepper's "10 steps" and checks that its loss text changes;
-- lesson 7 (only if it shows a DigitPadExplorer): picks a test image from the pad's menu and checks the verdict,
+- lesson 8 (only if it shows a DigitPadExplorer): picks a test image from the pad's menu and checks the verdict,
   then draws a stroke on the pad and checks that a prediction appears, with ten probability bars that add up to 1,
   the tallest one red and the predicted digit's, and the prepared 28x28 image inked.
 
@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT/'tools'))
 from render_check.browser import LAUNCH_ARGS, find_chromium   # noqa: E402
 
-LESSONS = ['03_fitting_a_function.ipynb', '04_sgd.ipynb', '07_full_mnist.ipynb']
+LESSONS = ['03_fitting_a_function.ipynb', '04_sgd.ipynb', '08_tuning.ipynb']
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -266,8 +266,8 @@ def chart_fails(ex, text:str, what:str) -> list[str]:
     if c['ink'] == 0: fails.append(f'{what}: "what the model sees" stayed blank')
     return fails
 
-def lesson7(page, shots=None) -> list[str]:
-    what, ex = 'lesson 7, DigitPadExplorer', page.locator('.mc-explorable[data-kind=digitpad]').first
+def lesson8(page, shots=None) -> list[str]:
+    what, ex = 'lesson 8, DigitPadExplorer', page.locator('.mc-explorable[data-kind=digitpad]').first
     if not ex.count(): return [f'{what}: not in the page after Run All']
     pred = lambda: ex.locator('.mc-pred').text_content()
     t0 = pred()
@@ -287,9 +287,9 @@ def lesson7(page, shots=None) -> list[str]:
     if text == t0 or not re.fullmatch(r'prediction: \d \(\d+\.\d%\)', text or ''):   # (a drawing has no verdict)
         fails.append(f'{what}: no prediction after drawing ({text!r})')
     else: fails += chart_fails(ex, text, what)
-    return fails + shot(ex, shots, '07_digitpad', what)
+    return fails + shot(ex, shots, '08_digitpad', what)
 
-CHECKS = {'03_fitting_a_function.ipynb': lesson3, '04_sgd.ipynb': lesson4, '07_full_mnist.ipynb': lesson7}
+CHECKS = {'03_fitting_a_function.ipynb': lesson3, '04_sgd.ipynb': lesson4, '08_tuning.ipynb': lesson8}
 
 def say(*a): print(*a, flush=True)
 
@@ -304,7 +304,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     out, shots = Path(args.out), Path(args.shots)
     out.mkdir(parents=True, exist_ok=True); shots.mkdir(parents=True, exist_ok=True)
-    names = args.lessons or [n for n in LESSONS if n != '07_full_mnist.ipynb' or
+    names = args.lessons or [n for n in LESSONS if n != '08_tuning.ipynb' or
                              'DigitPadExplorer(' in (ROOT/'nbs'/n).read_text()]
     exe = find_chromium()
     if not exe: print('check_jupyterlab: no chromium (bash tools/install_render_deps.sh)'); return 1
@@ -319,7 +319,7 @@ def main(argv=None) -> int:
             br = p.chromium.launch(executable_path=exe, headless=True, args=LAUNCH_ARGS)
             try:
                 # every lesson's Run All starts at once, each in its own window and workspace: lessons 3 and 4 run
-                # and are checked while lesson 7 trains, as a learner may keep several notebooks open
+                # and are checked while lesson 8 trains, as a learner may keep several notebooks open
                 opened = []
                 for i, n in enumerate(names):
                     ctx = br.new_context(viewport=dict(width=1300, height=1000))
