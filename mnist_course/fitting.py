@@ -147,20 +147,11 @@ def _descend_run(fn):
     losses = fn(params, _gd_loss, 0.01, 5)
     return {'the list of losses': losses, 'the parameters afterwards': params}
 
-def _loop_ok(params, loss_fn, lr, n):
-    "The right answer: `n` steps of gradient descent, the loss before each"
-    losses = []
-    for _ in range(n):
-        loss = loss_fn(params); loss.backward()
-        with torch.no_grad(): params -= lr * params.grad
-        params.grad = None; losses.append(loss.item())
-    return losses
-
 def _loop(step): return lambda params, loss_fn, lr, n: [step(params, loss_fn, lr) for _ in range(n)]
 
 exercise('descend', 3, "`descend(params, loss_fn, lr, n)`: `n` steps of gradient descent, returning the losses",
     "Compute the loss, its gradient, step against it, reset, repeat: this loop trains every model in the course.",
-    reference=_loop_ok, cases=[('5 steps at lr 0.01 on a quadratic fit', _descend_run)],
+    reference=_loop(_gd_step()), cases=[('5 steps at lr 0.01 on a quadratic fit', _descend_run)],
     mistakes=[Mistake('stepped with + instead of -', _loop(_gd_step(sign=1)), _gd_hints['plus']),
               Mistake('forgot to reset the gradient', _loop(_gd_step(reset=False)), _gd_hints['no_reset']),
               Mistake('forgot the learning rate', _loop(_gd_step(use_lr=False)), _gd_hints['no_lr'])])
