@@ -10,6 +10,7 @@ __all__ = ['b64_array', 'from_b64', 'Explorable', 'QuadraticFitExplorer', 'LRSte
 
 # %% ../nbs/00_explorables.ipynb #2e0ded21
 import base64, hashlib, json, math
+from importlib.resources import files
 
 import numpy as np
 import torch
@@ -31,76 +32,10 @@ def from_b64(s:str, # what `b64_array` made
     return np.frombuffer(base64.b64decode(s), dtype=np.dtype(dtype).newbyteorder('<')).copy()
 
 # %% ../nbs/00_explorables.ipynb #bc1e94cb
-# The JavaScript every explorable shares: decoding base64 numbers, SVG helpers, axes with ticks, number formats.
-# It is inlined into each output (about 3 kB), so every output works on its own, with no file or network to load.
-_JS_LIB = r"""
-const MC = {};
-MC.dec = (s, dtype) => {
-  const bin = atob(s), u8 = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) u8[i] = bin.charCodeAt(i);
-  if (dtype === 'uint8') return u8;
-  if (dtype === 'float32') return new Float32Array(u8.buffer);
-  if (dtype === 'int16') return new Int16Array(u8.buffer);
-  const h = new Uint16Array(u8.buffer), f = new Float32Array(h.length);   // float16 -> float32
-  for (let i = 0; i < h.length; i++) {
-    const v = h[i], sg = (v >> 15) ? -1 : 1, e = (v >> 10) & 31, m = v & 1023;
-    f[i] = e === 0 ? sg * m * Math.pow(2, -24) : e === 31 ? (m ? NaN : sg * Infinity) : sg * (1 + m / 1024) * Math.pow(2, e - 15);
-  }
-  return f;
-};
-MC.el = (tag, attrs, parent, text) => {
-  const e = document.createElementNS('http://www.w3.org/2000/svg', tag);
-  for (const k in attrs) e.setAttribute(k, attrs[k]);
-  if (text !== undefined) e.textContent = text;
-  if (parent) parent.appendChild(e);
-  return e;
-};
-MC.fmtE = (v, d) => v.toExponential(d).replace(/e([+-])(\d)$/, 'e$10$2');          // Python's f"{v:.1e}"
-MC.fmtG3 = v => !isFinite(v) ? (isNaN(v) ? 'nan' : (v > 0 ? 'inf' : '-inf')) :
-  (Math.abs(v) >= 1e-4 && Math.abs(v) < 1e3 ? String(+v.toPrecision(3)) : MC.fmtE(+v.toPrecision(3), 2).replace(/\.?0+e/, 'e'));
-MC.fmtLoss = v => isFinite(v) && Math.abs(v) < 1e7 ?                                  // Python's _fmt_loss
-  Math.round(v).toLocaleString('en-US') : MC.fmtG3(v);
-MC.ticks = (lo, hi, n) => {
-  const raw = (hi - lo) / n, p = Math.pow(10, Math.floor(Math.log10(raw))), r = raw / p;
-  const step = (r < 1.5 ? 1 : r < 3.5 ? 2 : r < 7.5 ? 5 : 10) * p, t = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) t.push(Math.abs(v) < step * 1e-9 ? 0 : v);
-  return t;
-};
-MC.clipN = 0;
-// Draw empty axes into an <svg>; returns {X, Y, g}: data-to-pixel maps and a clipped group to draw in
-MC.axes = (svg, o) => {
-  while (svg.firstChild) svg.removeChild(svg.firstChild);
-  svg.setAttribute('viewBox', `0 0 ${o.w} ${o.h}`); svg.setAttribute('width', o.w); svg.setAttribute('height', o.h);
-  const L = 62, R = 12, T = 30, B = 40, pw = o.w - L - R, ph = o.h - T - B;
-  const ty = v => o.logy ? Math.log10(v) : v, y0 = ty(o.ylim[0]), y1 = ty(o.ylim[1]);
-  const X = v => L + (v - o.xlim[0]) / (o.xlim[1] - o.xlim[0]) * pw;
-  const Y = v => T + (1 - (ty(v) - y0) / (y1 - y0)) * ph;
-  const font = {'font-size': 11, 'font-family': 'sans-serif', fill: '#333'};
-  MC.el('rect', {x: L, y: T, width: pw, height: ph, fill: 'white', stroke: '#999'}, svg);
-  for (const v of (o.xticks || MC.ticks(o.xlim[0], o.xlim[1], 6))) {
-    MC.el('line', {x1: X(v), x2: X(v), y1: T + ph, y2: T + ph + 4, stroke: '#999'}, svg);
-    MC.el('text', {x: X(v), y: T + ph + 15, 'text-anchor': 'middle', ...font}, svg, +v.toPrecision(6));
-  }
-  const yt = o.logy ? Array.from({length: Math.floor(y1) - Math.ceil(y0) + 1}, (_, i) => Math.pow(10, Math.ceil(y0) + i))
-                    : MC.ticks(o.ylim[0], o.ylim[1], 5);
-  for (const v of yt) {
-    MC.el('line', {x1: L - 4, x2: L + pw, y1: Y(v), y2: Y(v), stroke: '#eee'}, svg);
-    MC.el('text', {x: L - 6, y: Y(v) + 4, 'text-anchor': 'end', ...font}, svg, o.logy ? MC.fmtE(v, 0).replace('e+0', 'e').replace('e-0', 'e-') : +v.toPrecision(6));
-  }
-  MC.el('text', {x: L + pw / 2, y: o.h - 6, 'text-anchor': 'middle', ...font}, svg, o.xlabel || '');
-  MC.el('text', {x: 14, y: T + ph / 2, 'text-anchor': 'middle', transform: `rotate(-90 14 ${T + ph / 2})`, ...font}, svg, o.ylabel || '');
-  MC.el('text', {class: 'mc-title', x: L + pw / 2, y: 18, 'text-anchor': 'middle', ...font, 'font-size': 13, fill: '#000'}, svg, o.title || '');
-  const id = 'mc-clip-' + (++MC.clipN) + '-' + Math.random().toString(36).slice(2, 8);
-  MC.el('rect', {x: L, y: T, width: pw, height: ph}, MC.el('clipPath', {id}, MC.el('defs', {}, svg)));
-  return {X, Y, g: MC.el('g', {'clip-path': `url(#${id})`}, svg), L, T, pw, ph};
-};
-MC.dots = (ax, xs, ys, color, r) => {
-  for (let i = 0; i < xs.length; i++) if (isFinite(ys[i]))
-    MC.el('circle', {cx: ax.X(xs[i]), cy: ax.Y(ys[i]), r: r || 3.5, fill: color}, ax.g);
-};
-MC.line = (ax, xs, ys, color, cls) => MC.el('polyline', {class: cls || '', fill: 'none', stroke: color, 'stroke-width': 2,
-  points: xs.map((x, i) => `${ax.X(x).toFixed(2)},${ax.Y(ys[i]).toFixed(2)}`).join(' ')}, ax.g);
-"""
+def _js(name:str # a file in the package's `js/` folder, e.g. 'lib.js'
+       ) -> str:
+    "The JavaScript in `mnist_course/js/{name}`, read from the installed package"
+    return (files('mnist_course')/'js'/name).read_text(encoding='utf-8')
 
 _CSS = ("font-family:sans-serif;font-size:13px;border:1px solid #ddd;border-radius:6px;padding:8px;margin:6px 0;"
         "max-width:100%;overflow-x:auto;background:#fff;color:#222")
@@ -108,19 +43,19 @@ _CSS = ("font-family:sans-serif;font-size:13px;border:1px solid #ddd;border-radi
 _INACTIVE = ('<p class="mc-inactive" style="color:#a00">This explorable runs in your browser with JavaScript. If it does '
              'not respond, run the cell again (Jupyter runs a saved notebook\'s scripts only once the notebook is trusted).</p>')
 
-def _explorable_html(kind:str, # what it is, e.g. 'quadfit': the page's checks find explorables by it
+def _explorable_html(kind:str, # what it is, e.g. 'quadfit': its script is `js/{kind}.js`, and the page's checks find it by it
                      body:str, # the HTML of its controls and plots
-                     data:dict, # numbers for the script, stored as JSON in the page
-                     js:str # the script; it sees `root` (the explorable's element), `D` (the data) and `MC`
+                     data:dict # numbers for the script, stored as JSON in the page
                     ) -> str:
-    "One self-contained explorable: markup, data and an inline script, nothing loaded from elsewhere"
+    "One self-contained explorable: markup, data, and `lib.js` and `{kind}.js` inline, nothing loaded from elsewhere"
     payload = json.dumps(data, separators=(',', ':'))
     uid = hashlib.sha1((kind + payload).encode()).hexdigest()[:10]
+    # lib.js (about 3 kB) goes into every output, so each one works on its own; {kind}.js sees `root`, `D` and `MC`
     return (f'<div class="mc-explorable" data-kind="{kind}" id="mc-{kind}-{uid}" style="{_CSS}">{_INACTIVE}{body}'
             f'<script type="application/json" class="mc-data">{payload}</script>'
             '<script>(function () {\n"use strict";\n'
             'const root = document.currentScript.parentElement, D = JSON.parse(root.querySelector("script.mc-data").textContent);\n'
-            f'{_JS_LIB}\n{js}\n'
+            f'\n{_js("lib.js")}\n\n{_js(kind + ".js")}\n'
             'root.querySelector(".mc-inactive").style.display = "none";\n'
             '})();</script></div>')
 
@@ -136,30 +71,6 @@ class Explorable:
         return path
 
 # %% ../nbs/00_explorables.ipynb #a5fdc591
-_QUAD_JS = r"""
-const names = ['a', 'b', 'c'], sl = {}, out = {};
-for (const k of names) {
-  sl[k] = root.querySelector(`input[name=${k}]`); out[k] = root.querySelector(`output[name=${k}]`);
-  sl[k].addEventListener('input', draw);
-}
-const svg = root.querySelector('svg.mc-plot'), maeText = root.querySelector('.mc-mae'), n = D.x.length;
-const cx = Array.from({length: D.npts}, (_, i) => D.lo + (D.hi - D.lo) * i / (D.npts - 1));
-function draw() {
-  const [a, b, c] = names.map(k => +sl[k].value), q = x => a * x * x + b * x + c;
-  let s = 0;
-  for (let i = 0; i < n; i++) s += Math.abs(q(D.x[i]) - D.y[i]);
-  const mae = s / n, cy = cx.map(q);
-  for (const k of names) out[k].textContent = (+sl[k].value).toFixed(2);
-  const ax = MC.axes(svg, {w: D.w, h: D.h, xlim: [D.lo, D.hi], ylim: D.ylim, xlabel: 'x', ylabel: 'y',
-                           title: `a=${a.toFixed(2)}, b=${b.toFixed(2)}, c=${c.toFixed(2)}: MAE ${mae.toFixed(2)}`});
-  MC.dots(ax, D.x, D.y, '#1f77b4');
-  MC.line(ax, cx, cy, '#d62728', 'mc-curve');
-  maeText.textContent = mae.toFixed(2);
-  root.mcState = {a, b, c, mae, curve_x: cx, curve_y: cy};
-}
-draw();
-"""
-
 def _slider(name:str, lo:float, hi:float, step:float, value:float, label:str|None=None, width:int=170) -> str:
     "An HTML range input with a label and a readout"
     return (f'<label style="margin-right:14px;white-space:nowrap">{label or name} '
@@ -187,86 +98,9 @@ class QuadraticFitExplorer(Explorable):
                 '<div>mean absolute error: <b class="mc-mae"></b></div>')
         data = dict(x=self.x.tolist(), y=self.y.tolist(), lo=self.lo, hi=self.hi, npts=100, ylim=list(self.ylim),
                     w=self.size[0], h=self.size[1])
-        return _explorable_html('quadfit', body, data, _QUAD_JS)
+        return _explorable_html('quadfit', body, data)
 
 # %% ../nbs/00_explorables.ipynb #32109789
-_STEPPER_JS = r"""
-const f32 = Math.fround, t = D.x.map(f32), y = D.y.map(f32), n = t.length, t2 = t.map(v => f32(v * v));
-const lrIn = root.querySelector('input[name=lr]'), lrOut = root.querySelector('output[name=lr]');
-const [svgP, svgL] = root.querySelectorAll('svg.mc-plot');
-const lossText = root.querySelector('.mc-loss'), status = root.querySelector('.mc-status');
-let p, losses, lrs;
-// the model a*t^2 + b*t + c and its mean squared error, in float32 arithmetic as PyTorch does it
-const pred = (p, i) => f32(f32(f32(p[0] * t2[i]) + f32(p[1] * t[i])) + p[2]);
-function lossOf(p) {          // sums in float32 too, so it overflows to infinity where PyTorch's does
-  let s = 0;
-  for (let i = 0; i < n; i++) { const d = f32(pred(p, i) - y[i]); s = f32(s + f32(d * d)); }
-  return f32(s / n);
-}
-function grad(p) {           // as autograd: d(loss)/d(pred) = (2/n)*(pred - y), times (t^2, t, 1), summed
-  const g = [0, 0, 0], k = f32(f32(1 / n) * 2);
-  for (let i = 0; i < n; i++) {
-    const r = f32(k * f32(pred(p, i) - y[i]));
-    g[0] = f32(g[0] + f32(r * t2[i])); g[1] = f32(g[1] + f32(r * t[i])); g[2] = f32(g[2] + r);
-  }
-  return g;
-}
-const lr = () => Math.pow(10, +lrIn.value);
-function reset() { p = D.params.map(f32); losses = [lossOf(p)]; lrs = []; draw(); }
-function step(k) {
-  const r = lr(), rf = f32(r);
-  for (let i = 0; i < k; i++) {
-    if (!isFinite(losses[losses.length - 1])) break;
-    const g = grad(p);
-    p = p.map((v, j) => f32(v - f32(rf * g[j])));
-    lrs.push(r); losses.push(lossOf(p));
-  }
-  draw();
-}
-function segments() {         // runs of steps at one rate: [[rate, number of steps], ...]
-  const s = [];
-  for (const r of lrs) { if (s.length && s[s.length - 1][0] === r) s[s.length - 1][1]++; else s.push([r, 1]); }
-  return s;
-}
-const plural = k => k === 1 ? '1 step' : `${k} steps`;
-function draw() {
-  lrOut.textContent = MC.fmtE(lr(), 1);
-  const last = losses[losses.length - 1], segs = segments();
-  let hist = segs.length ? segs.map(([r, k]) => `${plural(k)} at ${MC.fmtE(r, 1)}`) : ['0 steps'];
-  if (hist.length > 2) hist = [`${plural(lrs.length)} (${segs.length} rates)`, 'last ' + hist[hist.length - 1]];
-  const ax = MC.axes(svgP, {w: D.w, h: D.h, xlim: [t[0] - 1, t[n - 1] + 1], ylim: D.ylim, xlabel: 'time (s)', ylabel: 'speed',
-                            title: `after ${hist.join(', then ')}: loss ${MC.fmtLoss(last)}`});
-  MC.dots(ax, t, y, '#1f77b4');
-  if (p.every(isFinite)) MC.dots(ax, t, t.map((_, i) => pred(p, i)), '#d62728');
-  const fin = losses.filter(v => isFinite(v) && v > 0);
-  const lo = Math.min(...fin), hi = Math.max(...fin);
-  const ylim = [Math.pow(10, Math.floor(Math.log10(lo))), Math.pow(10, Math.ceil(Math.log10(hi)) + (hi === lo ? 1 : 0))];
-  const xmax = Math.max(10, losses.length - 1) + 0.5;
-  const al = MC.axes(svgL, {w: D.w, h: D.h, xlim: [-0.5, xmax], ylim, logy: true, xlabel: 'step', ylabel: 'loss (log scale)',
-                            title: segs.length > 1 ? 'loss history (dashed: the rate changed)' : 'loss history'});
-  segs.reduce((at, [r, k], i) => {
-    if (i > 0) {
-      MC.el('line', {x1: al.X(at), x2: al.X(at), y1: al.T, y2: al.T + al.ph, stroke: '#888', 'stroke-dasharray': '4 3'}, al.g);
-      MC.el('text', {x: al.X(at) + 3, y: al.T + 12, 'font-size': 10, 'font-family': 'sans-serif', fill: '#555'}, al.g, `lr ${MC.fmtE(r, 1)}`);
-    }
-    return at + k;
-  }, 0);
-  const idx = losses.map((_, i) => i).filter(i => isFinite(losses[i]));
-  MC.line(al, idx, idx.map(i => losses[i]), '#1f77b4', 'mc-loss-curve');
-  MC.dots(al, idx, idx.map(i => losses[i]), '#1f77b4', 2.5);
-  lossText.textContent = MC.fmtLoss(last);
-  const diverged = !isFinite(last);
-  status.textContent = diverged ? 'diverged: press reset' : '';
-  for (const b of root.querySelectorAll('button.mc-step')) b.disabled = diverged;
-  root.mcState = {params: p.slice(), losses: losses.slice(), lrs: lrs.slice(), lr: lr(), diverged};
-}
-lrIn.addEventListener('input', draw);
-root.querySelector('button[name=one]').addEventListener('click', () => step(1));
-root.querySelector('button[name=ten]').addEventListener('click', () => step(10));
-root.querySelector('button[name=reset]').addEventListener('click', reset);
-reset();
-"""
-
 class LRStepperExplorer(Explorable):
     "Pick a learning rate, take 1 or 10 steps of gradient descent on a quadratic's mean squared error, watch the fit and the loss; computed in the browser"
     def __init__(self, x, y, # inputs and targets (e.g. the roller coaster's time and speed)
@@ -293,7 +127,7 @@ class LRStepperExplorer(Explorable):
                 '<div>loss: <b class="mc-loss"></b></div>')
         data = dict(x=self.x.tolist(), y=self.y.tolist(), params=self.params.tolist(), ylim=list(self.ylim),
                     w=self.size[0], h=self.size[1])
-        return _explorable_html('lrstepper', body, data, _STEPPER_JS)
+        return _explorable_html('lrstepper', body, data)
 
 # %% ../nbs/00_explorables.ipynb #d8fd0c9a
 def _area_matrix(n_in:int, n_out:int) -> np.ndarray:
@@ -331,121 +165,6 @@ def prepare_drawing(ink, # a 2-d array of ink in [0, 1] (0 = blank), any size: e
     return out
 
 # %% ../nbs/00_explorables.ipynb #bb836506
-_PAD_JS = r"""
-const layers = D.layers.map(l => {
-  const [o, i] = l.shape;
-  if (D.dtype !== 'int16') return {W: MC.dec(l.w, D.dtype), b: MC.dec(l.b, D.dtype), o, i};
-  const q = MC.dec(l.w, 'int16'), sc = MC.dec(l.scale, 'float32');     // int16 with one float32 scale per row
-  return {W: Float32Array.from(q, (v, k) => v * sc[Math.floor(k / i)]), b: MC.dec(l.b, 'float32'), o, i};
-});
-const pad = root.querySelector('canvas.mc-pad'), ctx = pad.getContext('2d', {willReadFrequently: true});
-const prep = root.querySelector('canvas.mc-prepared'), pctx = prep.getContext('2d');
-const svg = root.querySelector('svg.mc-bars'), predText = root.querySelector('.mc-pred');
-const pick = root.querySelector('select.mc-pick'), F = D.field;
-function areaMatrix(nIn, nOut) {          // as _area_matrix in Python
-  const R = new Float64Array(nOut * nIn), s = nIn / nOut;
-  for (let i = 0; i < nOut; i++) {
-    const a = i * s, b = (i + 1) * s;
-    for (let k = Math.floor(a); k < Math.min(nIn, Math.ceil(b)); k++) {
-      const ov = Math.min(b, k + 1) - Math.max(a, k);
-      if (ov > 0) R[i * nIn + k] = ov / s;
-    }
-  }
-  return R;
-}
-function prepare(ink, H, W) {              // as prepare_drawing in Python
-  const out = new Float64Array(F * F);
-  let r0 = H, r1 = -1, c0 = W, c1 = -1;
-  for (let r = 0; r < H; r++) for (let c = 0; c < W; c++) if (ink[r * W + c] > D.threshold) {
-    if (r < r0) r0 = r; if (r > r1) r1 = r; if (c < c0) c0 = c; if (c > c1) c1 = c;
-  }
-  if (r1 < 0) return out;
-  const h = r1 - r0 + 1, w = c1 - c0 + 1, scale = D.box / Math.max(h, w);
-  const nh = Math.max(1, Math.floor(h * scale + 0.5)), nw = Math.max(1, Math.floor(w * scale + 0.5));
-  const Ry = areaMatrix(h, nh), Rx = areaMatrix(w, nw), tmp = new Float64Array(nh * w), small = new Float64Array(nh * nw);
-  for (let i = 0; i < nh; i++) for (let c = 0; c < w; c++) {
-    let s = 0; for (let r = 0; r < h; r++) s += Ry[i * h + r] * ink[(r0 + r) * W + c0 + c]; tmp[i * w + c] = s;
-  }
-  let tot = 0, sy = 0, sx = 0;
-  for (let i = 0; i < nh; i++) for (let j = 0; j < nw; j++) {
-    let s = 0; for (let c = 0; c < w; c++) s += tmp[i * w + c] * Rx[j * w + c];
-    s = Math.min(s, 1); small[i * nw + j] = s; tot += s; sy += i * s; sx += j * s;
-  }
-  const centre = (F - 1) / 2, oy = Math.floor(centre - sy / tot + 0.5), ox = Math.floor(centre - sx / tot + 0.5);
-  for (let i = 0; i < nh; i++) for (let j = 0; j < nw; j++) {
-    const yy = i + oy, xx = j + ox;
-    if (yy >= 0 && yy < F && xx >= 0 && xx < F) out[yy * F + xx] = small[i * nw + j];
-  }
-  return out;
-}
-function forward(x) {                     // the MLP: (x - mean) / std, Linear, ReLU, ..., Linear, softmax
-  let h = Float64Array.from(x, v => (v - D.mean) / D.std);
-  layers.forEach((L, li) => {
-    const z = new Float64Array(L.o);
-    for (let r = 0; r < L.o; r++) {
-      let s = L.b[r]; const off = r * L.i;
-      for (let c = 0; c < L.i; c++) s += L.W[off + c] * h[c];
-      z[r] = (li < layers.length - 1 && s < 0) ? 0 : s;
-    }
-    h = z;
-  });
-  const m = Math.max(...h), e = Array.from(h, v => Math.exp(v - m)), tot = e.reduce((a, b) => a + b, 0);
-  return e.map(v => v / tot);
-}
-function show(x, source, label) {
-  const img = pctx.createImageData(F, F);
-  for (let i = 0; i < F * F; i++) { const g = Math.round(255 * (1 - x[i])); img.data.set([g, g, g, 255], 4 * i); }
-  pctx.putImageData(img, 0, 0);
-  const empty = x.every(v => v === 0), probs = empty ? null : forward(x);
-  const ax = MC.axes(svg, {w: D.w, h: D.h, xlim: [-0.6, 9.6], ylim: [0, 1], xticks: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], xlabel: 'digit', ylabel: 'probability',
-                           title: empty ? 'draw a digit' : 'what the model thinks'});
-  let pred = null;
-  if (probs) {
-    pred = probs.indexOf(Math.max(...probs));
-    probs.forEach((q, d) => MC.el('rect', {class: 'mc-bar', x: ax.X(d - 0.38), width: ax.X(0.76) - ax.X(0), y: ax.Y(q),
-      height: ax.Y(0) - ax.Y(q), fill: d === pred ? '#d62728' : '#1f77b4'}, ax.g));
-  }
-  predText.textContent = !probs ? 'draw a digit in the box' :
-    `prediction: ${pred} (${(100 * probs[pred]).toFixed(1)}%)` + (label === undefined ? '' : label === pred ? ', right' : `, wrong: it is a ${label}`);
-  root.mcState = {source, prepared: Array.from(x), probs, pred, label};
-}
-function inkGrid() {
-  const d = ctx.getImageData(0, 0, pad.width, pad.height).data, ink = new Float64Array(pad.width * pad.height);
-  for (let i = 0; i < ink.length; i++) ink[i] = d[4 * i + 3] / 255;
-  return ink;
-}
-function update() { const ink = inkGrid(); show(prepare(ink, pad.height, pad.width), 'drawing'); root.mcInk = ink; }
-let drawing = false, last = null, queued = false;
-const at = e => { const r = pad.getBoundingClientRect(); return [(e.clientX - r.left) * pad.width / r.width, (e.clientY - r.top) * pad.height / r.height]; };
-pad.addEventListener('pointerdown', e => {
-  drawing = true; last = at(e); pad.setPointerCapture && pad.setPointerCapture(e.pointerId);
-  if (pick.value !== '-1') { pick.value = '-1'; ctx.clearRect(0, 0, pad.width, pad.height); }
-  ctx.beginPath(); ctx.arc(last[0], last[1], D.pen / 2, 0, 2 * Math.PI); ctx.fill(); e.preventDefault();
-});
-pad.addEventListener('pointermove', e => {
-  if (!drawing) return;
-  const p = at(e);
-  ctx.beginPath(); ctx.moveTo(last[0], last[1]); ctx.lineTo(p[0], p[1]); ctx.stroke(); last = p;
-  if (!queued) { queued = true; requestAnimationFrame(() => { queued = false; update(); }); }
-  e.preventDefault();
-});
-const end = () => { if (drawing) { drawing = false; update(); } };
-pad.addEventListener('pointerup', end); pad.addEventListener('pointercancel', end); pad.addEventListener('pointerleave', end);
-ctx.lineWidth = D.pen; ctx.lineCap = 'round'; ctx.lineJoin = 'round'; ctx.strokeStyle = '#000'; ctx.fillStyle = '#000';
-root.querySelector('button[name=clear]').addEventListener('click', () => {
-  ctx.clearRect(0, 0, pad.width, pad.height); pick.value = '-1'; update();
-});
-const examples = D.examples.map(e => ({x: Array.from(MC.dec(e.img, 'uint8'), v => v / 255), label: e.label, caption: e.caption}));
-examples.forEach((e, i) => { const o = document.createElement('option'); o.value = i; o.textContent = e.caption; pick.appendChild(o); });
-pick.addEventListener('change', () => {
-  const i = +pick.value;
-  if (i < 0) return update();
-  ctx.clearRect(0, 0, pad.width, pad.height);
-  show(examples[i].x, 'example', examples[i].label);
-});
-update();
-"""
-
 def _layers_of(model) -> list:
     "`[(weight, bias), ...]` of an MLP built from `nn.Linear` and `nn.ReLU` layers (`nn.Flatten` allowed)"
     from torch import nn
@@ -521,4 +240,4 @@ class DigitPadExplorer(Explorable):
                 f'<div><svg class="mc-bars" width="{self.size[0]}" height="{self.size[1]}"></svg><div class="mc-pred"></div></div></div>')
         data = dict(layers=layers, dtype=self.dtype, mean=self.mean, std=self.std, examples=ex, field=28, box=20,
                     threshold=0.05, pen=self.pen, w=self.size[0], h=self.size[1])
-        return _explorable_html('digitpad', body, data, _PAD_JS)
+        return _explorable_html('digitpad', body, data)
