@@ -15,7 +15,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from . import check_choice
+from . import require_choice
 from .losses import softmax, cross_entropy, multiclass_accuracy
 from .fitting import finite_diff_grad
 from .learner import mnist_data, stratified_split
@@ -64,18 +64,18 @@ def init_mlp(sizes:tuple=(784, 128, 64, 10), # neurons per layer, input first, o
             ) -> list:
     "A list of `(W, b)` per layer: `W` of shape `[n_l, n_(l-1)]` (random, scaled for `act`) and zero `b` of shape `[n_l]`"
     if len(sizes) < 2: raise ValueError(f"init_mlp needs at least an input and an output size, e.g. (784, 10); got {sizes}.")
-    check_choice(act, ACTIVATIONS, 'activation')
+    require_choice(act, ACTIVATIONS, 'activation')
     g = torch.Generator().manual_seed(seed)
     gain = 2. if act == 'relu' else 1.
     return [(torch.randn(n_out, n_in, generator=g, dtype=dtype)*math.sqrt(gain/n_in), torch.zeros(n_out, dtype=dtype))
             for n_in, n_out in zip(sizes[:-1], sizes[1:])]
 
 # %% ../nbs/09_backpropagation.ipynb #3f355899
-def _check_act_cost(act, cost):
+def _require_act_cost(act, cost):
     "Raise a clear error unless `act` is a hidden activation and `cost` a cost we know"
-    check_choice(act, ACTIVATIONS, 'activation'); check_choice(cost, COSTS, 'cost')
+    require_choice(act, ACTIVATIONS, 'activation'); require_choice(cost, COSTS, 'cost')
 
-def _check_batch(params, x):
+def _require_batch(params, x):
     "Raise a clear error unless `x` holds one flattened example per row, in the dtype of the weights"
     W1 = params[0][0]
     if x.ndim != 2 or x.shape[1] != W1.shape[1]:
@@ -91,7 +91,7 @@ def mlp_forward(params:list, # `(W, b)` per layer, from `init_mlp`
                 cost:str='cross_entropy' # 'cross_entropy' (softmax output) or 'quadratic' (sigmoid output)
                ) -> tuple:
     "`(zs, acts)`: every layer's weighted input `z` and activation `a` for the batch `x` (`acts[0]` is `x`)"
-    _check_act_cost(act, cost); _check_batch(params, x)
+    _require_act_cost(act, cost); _require_batch(params, x)
     hidden = ACTIVATIONS[act][0]
     output = softmax if cost == 'cross_entropy' else sigmoid
     zs, acts = [], [x]
@@ -117,7 +117,7 @@ def mlp_cost(zs:list, # weighted inputs from `mlp_forward`
              cost:str='cross_entropy' # 'cross_entropy' or 'quadratic'
             ) -> torch.Tensor:
     "The mean cost over the batch: ½‖a^L − onehot(y)‖² for 'quadratic', −log softmax(z^L)[y] for 'cross_entropy'"
-    check_choice(cost, COSTS, 'cost')
+    require_choice(cost, COSTS, 'cost')
     if cost == 'cross_entropy': return cross_entropy(zs[-1], y)
     return 0.5*((acts[-1] - one_hot(y, acts[-1]))**2).sum(1).mean()
 
@@ -192,7 +192,7 @@ exercise('two_layer_grads', 9, "A whole backward pass for a ReLU layer and a sof
               Mistake('layers in reverse order', lambda p, x, y: _two_layer(p, x, y)[::-1], "Return layer 1 first, in the order of `params`: `[(dW1, db1), (dW2, db2)]`.")])
 
 # %% ../nbs/09_backpropagation.ipynb #6faba1a0
-def _check_kept(params, zs, acts):
+def _require_kept(params, zs, acts):
     "Raise a clear error unless `zs` and `acts` are what `mlp_forward` kept for a net with these `params`"
     L = len(params)
     if len(zs) != L or len(acts) != L+1:
@@ -208,7 +208,7 @@ def mlp_backward(params:list, # `(W, b)` per layer
                  cost:str='cross_entropy' # cost (and so output activation) used in the forward pass
                 ) -> list:
     "`(dC/dW, dC/db)` per layer for the mean batch cost, by the four backpropagation equations (no autograd)"
-    _check_act_cost(act, cost); _check_kept(params, zs, acts)
+    _require_act_cost(act, cost); _require_kept(params, zs, acts)
     L, n = len(params), len(y)
     act_prime = ACTIVATIONS[act][1]
     Y = one_hot(y, acts[L])
@@ -320,7 +320,7 @@ def fit_backprop(params:list, # `(W, b)` per layer, trained in place
                  progress:bool=True # show a fastprogress bar
                 ) -> dict:
     "Minibatch SGD with momentum using only `mlp_forward`/`mlp_backward`; returns the per-batch training `losses`, the per-epoch `valid_accuracy` and, if `keep_params`, the per-epoch `epoch_params`"
-    _check_act_cost(act, cost)
+    _require_act_cost(act, cost)
     g = torch.Generator().manual_seed(seed)
     velocities = [tuple(torch.zeros_like(p) for p in layer) for layer in params]
     losses, valid_accuracy, epoch_params, n = [], [], [], len(x)
@@ -357,20 +357,20 @@ def train_backprop_mlp(hidden:tuple=(256, 128), # sizes of the hidden layers
                        progress:bool|None=None # progress bar; None: only inside a notebook
                       ) -> dict:
     "Train an MLP with the hand-written gradients only; validation accuracy per epoch, then `accuracy` on the 10,000 test digits once"
-    _check_act_cost(act, cost)
-    x, y, tst_x, tst_y = mnist_data(normalize=False)
+    _require_act_cost(act, cost)
+    x, y, test_x, test_y = mnist_data(normalize=False)
     trn, val = stratified_split(y, n_valid, seed=42)
-    trn_x, trn_y, val_x, val_y = x[trn], y[trn], x[val], y[val]
+    train_x, train_y, valid_x, valid_y = x[trn], y[trn], x[val], y[val]
     sizes = (x.shape[1], *hidden, 10)
     if progress is None: progress = IN_NOTEBOOK
     with torch_threads(num_threads):
         params = init_mlp(sizes, act=act, seed=seed)
-        res = timed_result(lambda: fit_backprop(params, trn_x, trn_y, epochs=epochs, bs=bs, lr=lr, mom=mom, act=act,
-                                                cost=cost, seed=seed, valid=(val_x, val_y), num_threads=num_threads,
+        res = timed_result(lambda: fit_backprop(params, train_x, train_y, epochs=epochs, bs=bs, lr=lr, mom=mom, act=act,
+                                                cost=cost, seed=seed, valid=(valid_x, valid_y), num_threads=num_threads,
                                                 progress=progress),
-                           lambda hist: mlp_accuracy(params, tst_x, tst_y, act=act, cost=cost), keep='history',
+                           lambda hist: mlp_accuracy(params, test_x, test_y, act=act, cost=cost), keep='history',
                            model=f"backprop-mlp {'-'.join(map(str, sizes))} {act}/{COSTS[cost]}+{cost}", dataset='mnist test',
-                           split=f"trained on {len(trn_y):,} MNIST training images, validated on {len(val_y):,}, tested on {len(tst_y):,}",
+                           split=f"trained on {len(train_y):,} MNIST training images, validated on {len(valid_y):,}, tested on {len(test_y):,}",
                            epochs=epochs)
     res.update(res.pop('history'), params=params)
     return res

@@ -113,8 +113,8 @@ def mnist_image_splits(n_valid:int=10_000, # training images held out for valida
                        seed:int=42 # seed for the split
                       ) -> tuple:
     "`(train_x, train_y, valid_x, valid_y, test_x, test_y)` from lesson 7's `mnist_splits`, with images as `[n, 1, 28, 28]`"
-    trn_x, trn_y, val_x, val_y, tst_x, tst_y = mnist_splits(n_valid, seed)
-    return trn_x.view(-1, 1, 28, 28), trn_y, val_x.view(-1, 1, 28, 28), val_y, tst_x.view(-1, 1, 28, 28), tst_y
+    train_x, train_y, valid_x, valid_y, test_x, test_y = mnist_splits(n_valid, seed)
+    return train_x.view(-1, 1, 28, 28), train_y, valid_x.view(-1, 1, 28, 28), valid_y, test_x.view(-1, 1, 28, 28), test_y
 
 # %% ../nbs/10_convolutions.ipynb #6eef4294
 def conv_block(ni:int, # input channels
@@ -211,10 +211,10 @@ def train_cnn(seed:int=42, # seed for the initial weights, the shuffling and the
               keep_learner:bool=False # also return the `MNISTLearner` under `'learn'`
              ) -> dict:
     "Lesson 10's headline CNN: `accuracy` on the 10,000 test images, `train_seconds`, `valid_accuracy`, parameters"
-    trn_x, trn_y, val_x, val_y, tst_x, tst_y = mnist_image_splits()
+    train_x, train_y, valid_x, valid_y, test_x, test_y = mnist_image_splits()
     model = simple_cnn(channels, seed=seed)
-    train = lambda: fit_cnn(model, epochs, lr, (trn_x, trn_y, val_x, val_y), max_shift, bf16, seed=seed, device=device, progress=progress)
-    res = timed_result(train, lambda learn: multiclass_accuracy(learn.get_preds(tst_x), tst_y), keep='learn',
+    train = lambda: fit_cnn(model, epochs, lr, (train_x, train_y, valid_x, valid_y), max_shift, bf16, seed=seed, device=device, progress=progress)
+    res = timed_result(train, lambda learn: multiclass_accuracy(learn.get_preds(test_x), test_y), keep='learn',
                        model=f"cnn {'-'.join(map(str, channels))} (batch norm, one-cycle, {epochs} epochs)",
                        dataset='mnist test', epochs=epochs, seed=seed, params=n_params(model), num_threads=torch.get_num_threads())
     res['valid_accuracy'] = res['learn'].history[-1]['multiclass_accuracy']

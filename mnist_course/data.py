@@ -6,25 +6,24 @@ Docs: https://mnist-course.github.io/mnist_course/data.html.md"""
 
 # %% auto #0
 __all__ = ['MNIST_DATASETS', 'MIRROR_ENV', 'ARCHIVE_SHA256', 'FASTAI_CHECKS', 'PNG_COUNTS', 'OTHER_FILES', 'DISK_MB',
-           'CACHE_NAME', 'PNG_SIGNATURE', 'MNIST_SHA256', 'MNIST_CRC32', 'DatasetError', 'DatasetWarning',
-           'archive_name', 'sha256sum', 'parse_sha256sums', 'check_sha256', 'check_known_archive', 'extract_archive',
-           'dataset_problem', 'data_dir', 'get_dataset', 'image_files', 'load_digit_folder', 'png_pixels',
-           'cache_problem', 'mnist_tensors']
+           'CACHE_NAME', 'MNIST_CRC32', 'DatasetError', 'DatasetWarning', 'archive_name', 'file_digest',
+           'parse_sha256sums', 'verify_archive', 'extract_archive', 'dataset_problem', 'data_dir', 'get_dataset',
+           'mnist_problem', 'mnist_tensors']
 
-# %% ../nbs/00_data.ipynb #5be5d5f6
-import errno, hashlib, io, json, mmap, os, re, shutil, socket, struct, subprocess, tarfile, tempfile, threading, warnings, zlib
-import urllib.error, urllib.request, http.client
+# %% ../nbs/00_data.ipynb #f8d89a82
+import errno, gzip, hashlib, io, json, os, re, shutil, tarfile, tempfile, time, warnings, zlib
+import http.client, urllib.error, urllib.request
 from configparser import ConfigParser
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from urllib.parse import urlparse
 
-# %% ../nbs/00_data.ipynb #5be5d5f7
 import numpy as np
 import torch
+from filelock import FileLock
 from PIL import Image
 
-# %% ../nbs/00_data.ipynb #ff59c52c
+# %% ../nbs/00_data.ipynb #6345cdc9
 MNIST_DATASETS = {
     'mnist_tiny':   'https://s3.amazonaws.com/fast-ai-sample/mnist_tiny.tgz',
     'mnist_sample': 'https://s3.amazonaws.com/fast-ai-sample/mnist_sample.tgz',
@@ -32,7 +31,6 @@ MNIST_DATASETS = {
 }
 MIRROR_ENV = 'MNIST_COURSE_DATA'
 
-# %% ../nbs/00_data.ipynb #b9c1a003
 ARCHIVE_SHA256 = {  # the course mirror's copies
     'mnist_tiny.tgz':   '991447d09604bc0808df8d39c6cbae5a2278f99e43ac66d660af8de1ffbe2227',
     'mnist_sample.tgz': 'bb3b0fa4610542ccc0d240a719bf9b3530cde086e14f52ad8f1b95f2a25ff424',
@@ -51,35 +49,24 @@ PNG_COUNTS = {  # images in each sub-folder of each extracted dataset
 }
 OTHER_FILES = {'mnist_tiny': ['labels.csv'], 'mnist_sample': ['labels.csv'], 'mnist': []}
 DISK_MB = {'mnist_tiny': 6, 'mnist_sample': 58, 'mnist': 276}  # room an extracted folder takes, in MB
-CACHE_NAME = 'mnist_uint8.bin'  # the packed tensors `mnist_tensors` keeps beside the `mnist_png` folder
 
-# %% ../nbs/00_data.ipynb #0257cde5
+# %% ../nbs/00_data.ipynb #6b57d483
 class DatasetError(RuntimeError):
     "A dataset could not be fetched, checked or extracted."
-
 class DatasetWarning(UserWarning):
     "Data that could not be trusted was replaced, or a cache could not be saved."
 
 def archive_name(name:str # one of `MNIST_DATASETS`
                 ) -> str:
     "The archive file name for dataset `name`, e.g. `'mnist_png.tgz'` for `'mnist'`"
-    if name not in MNIST_DATASETS:
-        raise ValueError(f"Unknown dataset {name!r}. Valid names are: {', '.join(MNIST_DATASETS)}.")
+    if name not in MNIST_DATASETS: raise ValueError(f"Unknown dataset {name!r}. Valid names are: {', '.join(MNIST_DATASETS)}.")
     return MNIST_DATASETS[name].rsplit('/', 1)[-1]
 
-def _folder_name(name): return archive_name(name)[:-len('.tgz')]
-
-# %% ../nbs/00_data.ipynb #87502f56
-def _digest(path, algo='sha256', chunk=1<<20):
-    h = hashlib.new(algo)
-    with open(path, 'rb') as f:
-        while b := f.read(chunk): h.update(b)
-    return h.hexdigest()
-
-def sha256sum(path:Path # file to fingerprint
-             ) -> str:
-    "The SHA-256 hex digest of the file at `path`"
-    return _digest(path, 'sha256')
+def file_digest(path:Path, # file to fingerprint
+                algo:str='sha256' # a `hashlib` algorithm
+               ) -> str:
+    "The hex digest of the file at `path`: its SHA-256 sum, unless `algo` says otherwise"
+    with open(path, 'rb') as f: return hashlib.file_digest(f, algo).hexdigest()
 
 def parse_sha256sums(text:str, # contents of a `SHA256SUMS` file
                      source:str='SHA256SUMS' # where `text` came from, for error messages
@@ -87,84 +74,47 @@ def parse_sha256sums(text:str, # contents of a `SHA256SUMS` file
     "Map each file name in a `sha256sum`-style listing to its expected digest"
     sums = {}
     for i, line in enumerate(text.splitlines(), 1):
-        line = line.strip()
-        if not line or line.startswith('#'): continue
-        m = re.fullmatch(r'([0-9a-fA-F]{64})\s+\*?(\S.*)', line)
-        if not m:
+        if not (line := line.strip()) or line.startswith('#'): continue
+        if not (m := re.fullmatch(r'([0-9a-fA-F]{64})\s+\*?(\S.*)', line)):
             hint = " It looks like a web page, not a list of sums: check the mirror's address." if '<' in line else ''
             raise DatasetError(f"{source}, line {i}, is not a SHA-256 sum and a file name: {line[:60]!r}.{hint} "
-                               "Each line should read `<64 hex digits>  <file name>`; regenerate the file with `sha256sum *.tgz > SHA256SUMS`.")
+                               "Regenerate the file with `sha256sum *.tgz > SHA256SUMS`.")
         sums[m[2].strip()] = m[1].lower()
     return sums
 
-def check_sha256(path:Path, # file to check
-                 expected:str, # hex digest it must have
-                 name:str|None=None # the file's name in messages (default: `path`'s name)
-                ):
-    "Raise `DatasetError` naming the file and both sums if `path` does not hash to `expected`"
-    actual = sha256sum(path)
-    if actual != expected.lower():
-        raise DatasetError(f"Checksum mismatch for {name or Path(path).name}: expected sha256 {expected}, got {actual}. "
-                           "The file is corrupt or incomplete; fetch it again or fix the mirror.")
-
-# %% ../nbs/00_data.ipynb #b4993253
-def check_known_archive(path:Path, # an archive file
-                        fname:str|None=None, # which archive it should be, e.g. `'mnist_png.tgz'` (default: `path`'s name)
-                        digest:str|None=None # its SHA-256, if already computed
-                       ):
-    "Raise `DatasetError` unless `path` is the course mirror's or fastai's copy of archive `fname`"
-    path = Path(path); fname = fname or path.name
-    digest = digest or sha256sum(path)
-    if digest == ARCHIVE_SHA256.get(fname): return
+def verify_archive(path:Path, # an archive file
+                   fname:str|None=None, # which archive it should be, e.g. `'mnist_png.tgz'` (default: `path`'s name)
+                   sums:dict|None=None # a mirror's `SHA256SUMS`, parsed, if it came from a mirror
+                  ) -> Path:
+    "`path`, if it matches its mirror's sum and is the course mirror's or fastai's copy of `fname`; else a `DatasetError`"
+    path = Path(path); digest, fname = file_digest(path), fname or path.name
+    if (want := (sums or {}).get(fname)) is not None and digest != want:
+        raise DatasetError(f"Checksum mismatch for {fname}: expected sha256 {want}, got {digest}. The file is corrupt or incomplete; fetch it again.")
     size, md5 = FASTAI_CHECKS.get(fname, (None, None))
-    if path.stat().st_size == size and _digest(path, 'md5') == md5: return
-    raise DatasetError(f"{fname} (sha256 {digest}) is not a copy of {fname} that this course knows: it is neither the course "
-                       "mirror's nor fastai's. The mirror (or the server) holds a different archive, even if its SHA256SUMS "
-                       f"agrees; replace {fname} with the original.")
+    if digest == ARCHIVE_SHA256.get(fname) or (path.stat().st_size == size and file_digest(path, 'md5') == md5): return path
+    raise DatasetError(f"{fname} (sha256 {digest}) is not a copy of {fname} that this course knows: it is neither the course mirror's "
+                       f"nor fastai's. The mirror or server holds a different archive, even if its SHA256SUMS agrees; replace it with the original.")
 
-# %% ../nbs/00_data.ipynb #e21db95c0
-def _existing(p):
-    "`p` or its nearest parent that exists"
-    p = Path(p).absolute()
-    while not p.exists() and p != p.parent: p = p.parent
-    return p
-
-def _free_mb(folder): return shutil.disk_usage(_existing(folder)).free / 1e6
-
-def _no_space(folder, need_mb, what):
-    return DatasetError(f"Not enough disk space for {what}: it needs about {need_mb:.0f} MB free in {folder}, and "
-                        f"{_free_mb(folder):.0f} MB are free. Free some space, or pass `dest=` a folder on a disk with more room.")
-
-def _no_permission(folder, what):
-    return DatasetError(f"Permission denied: cannot write {what} in {folder}. Pass `dest=` a folder you can write to, "
-                        f"or fix the permissions of {folder}.")
-
+# %% ../nbs/00_data.ipynb #f9775727
+def _free_mb(folder): return shutil.disk_usage(next(p for p in (Path(folder).absolute(), *Path(folder).absolute().parents) if p.exists())).free / 1e6
 def _write_error(e:OSError, folder, what, need_mb):
-    "The `DatasetError` that says the true cause of `e`, met while writing `what` in `folder`; None if it is another error"
-    if e.errno in (errno.ENOSPC, errno.EDQUOT): return _no_space(folder, need_mb, what)
-    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS): return _no_permission(folder, what)
+    "The `DatasetError` that names the true cause of `e`, met writing `what` in `folder`; None if it is not the disk's fault"
+    if e.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DatasetError(f"Not enough disk space for {what}: it needs about {need_mb:.0f} MB free in {folder}, and "
+                            f"{_free_mb(folder):.0f} MB are free. Free some space, or pass `dest=` a folder on a disk with more room.")
+    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return DatasetError(f"Permission denied: cannot write {what} in {folder}. Pass `dest=` a folder you can write to, "
+                            f"or fix the permissions of {folder}.")
 
-# %% ../nbs/00_data.ipynb #e21db95c1
-_LOCKS_HELD = set()  # file descriptors of the dataset locks this process holds (see `_dataset_lock` below)
-_TAR_ERRORS = {'No space left on device': errno.ENOSPC, 'Disk quota exceeded': errno.EDQUOT,
-               'Permission denied': errno.EACCES, 'Read-only file system': errno.EROFS}
+def _write_atomic(path:Path, data:bytes, what:str):
+    "Write `data` to a temporary file beside `path`, then rename it to `path`: `path` is never half-written"
+    tmp = path.with_name(f".{path.name.lstrip('.')}.{os.getpid()}.tmp")
+    try: tmp.write_bytes(data); tmp.replace(path)
+    except OSError as e: raise (_write_error(e, path.parent, what, len(data)/1e6) or e) from e
+    finally: tmp.unlink(missing_ok=True)
 
-def _untar(archive, into, trusted):
-    "Extract `archive` into the folder `into`: with the system's `tar` if the archive is `trusted` (known), else with `tarfile`"
-    tar = shutil.which('tar') if trusted else None
-    if tar is None:
-        with tarfile.open(archive, 'r:gz') as tf: tf.extractall(into, filter='data')
-        return
-    r = subprocess.run([tar, '-xzf', str(archive), '-C', str(into), '--no-same-owner'], capture_output=True, text=True,
-                       env={**os.environ, 'LC_ALL': 'C'}, pass_fds=tuple(_LOCKS_HELD))  # if we are killed, tar keeps our lock
-    if r.returncode == 0: return
-    for text, code in _TAR_ERRORS.items():
-        if text in r.stderr: raise OSError(code, f"{os.strerror(code)} (tar: {r.stderr.strip().splitlines()[-1]})")
-    raise tarfile.ReadError(f"tar failed: {r.stderr.strip()[-300:]}")
-
-# %% ../nbs/00_data.ipynb #e21db95c
 def _count_problem(path, counts, others=()):
-    "What is missing from the folder `path`, given the PNG `counts` of its sub-folders and the `others` files it holds; None if nothing"
+    "What is missing from the folder `path`, given the PNG `counts` of its sub-folders and the `others` files it holds"
     for sub, n in counts.items():
         try: found = sum(e.name.endswith('.png') for e in os.scandir(Path(path)/sub))
         except OSError: found = 0
@@ -176,471 +126,175 @@ def extract_archive(archive:Path, # a `.tgz` file
                     dest:Path, # folder to create or replace, e.g. `~/.fastai/data/mnist_tiny`
                     counts:dict|None=None, # images each sub-folder must hold, e.g. `{'train/3': 346}`
                     others:list=(), # other files it must hold, e.g. `['labels.csv']`
-                    trusted:bool=False, # the archive matched a known fingerprint: extract it with the system's `tar`
                     need_mb:float=0 # disk space the extracted folder needs, in MB
                    ) -> Path:
-    "Extract the single top folder of `archive` to `dest` atomically, checking its `counts`; return `dest`"
-    archive, dest = Path(archive), Path(dest)
-    what = f"the {dest.name} folder"
+    "Extract `archive`'s top folder, named as `dest` is, to `dest`: all of it, checked against `counts`, or nothing"
+    archive, dest, what = Path(archive), Path(dest), f"the {Path(dest).name} folder"
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         if _free_mb(dest.parent) < need_mb: raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        tmp = Path(tempfile.mkdtemp(prefix=f'.{dest.name}.partial-{os.getpid()}-', suffix='.tmp', dir=dest.parent))
+        tmp = Path(tempfile.mkdtemp(prefix=f'.{dest.name}.', suffix='.tmp', dir=dest.parent))
     except OSError as e: raise (_write_error(e, dest.parent, what, need_mb) or e) from e
-    old = dest.parent/f'.{dest.name}.old-{os.getpid()}.tmp'
     try:
-        try: _untar(archive, tmp, trusted)
-        except OSError as e:
-            if (err := _write_error(e, dest.parent, what, need_mb)): raise err from e
-            raise DatasetError(f"Could not extract {archive.name}: {e}. The archive is corrupt or truncated; fetch it again.") from e
-        except (tarfile.TarError, EOFError, zlib.error, ValueError) as e:
-            raise DatasetError(f"Could not extract {archive.name}: {e}. The archive is corrupt or truncated; fetch it again.") from e
-        tops = list(tmp.iterdir())
-        if len(tops) != 1 or not tops[0].is_dir():
-            raise DatasetError(f"{archive.name} should hold one top folder, found {sorted(p.name for p in tops)}.")
-        if counts is not None and (problem := _count_problem(tops[0], counts, others)):
+        try:
+            with tarfile.open(archive) as tf: tf.extractall(tmp, filter='data')  # 'data': nothing may land outside `tmp`
+        except (OSError, EOFError, zlib.error, tarfile.TarError) as e:
+            raise (isinstance(e, OSError) and _write_error(e, dest.parent, what, need_mb) or DatasetError(
+                f"Could not extract {archive.name}: {e}. The archive is corrupt or truncated; fetch it again.")) from e
+        if not (top := tmp/dest.name).is_dir(): raise DatasetError(f"{archive.name} holds no folder {dest.name}/ to extract.")
+        if counts is not None and (problem := _count_problem(top, counts, others)):
             raise DatasetError(f"{archive.name} is not the expected dataset: its folder {problem}.")
-        if dest.exists(): dest.rename(old)
-        tops[0].rename(dest)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-        shutil.rmtree(old, ignore_errors=True)
+        shutil.rmtree(dest, ignore_errors=True)  # an incomplete copy: between these two lines there is no folder at all
+        top.rename(dest)
+    finally: shutil.rmtree(tmp, ignore_errors=True)
     return dest
 
-# %% ../nbs/00_data.ipynb #c0de0002
-def _marker(dest, name): return Path(dest)/f'.{_folder_name(name)}.complete.json'
-
+# %% ../nbs/00_data.ipynb #ae349bec
+def _folder(name): return archive_name(name).removesuffix('.tgz')
+def _marker(dest, name): return Path(dest)/f'.{_folder(name)}.complete.json'
 def dataset_problem(name:str, # one of `MNIST_DATASETS`
                     dest:Path # the data folder it is extracted in
                    ) -> str|None:
     "Why dataset `name` in `dest` cannot be used as it is (missing, unmarked or incomplete), or None if it is complete"
-    path = Path(dest)/_folder_name(name)
-    if not path.is_dir(): return "is missing"
-    try: marker = json.loads(_marker(dest, name).read_text())
-    except (OSError, ValueError): marker = None
-    if not isinstance(marker, dict) or marker.get('png_counts') != PNG_COUNTS[name]:
-        return "has no valid completeness marker (an extraction was interrupted, or another tool extracted it)"
+    if not (path := Path(dest)/_folder(name)).is_dir(): return "is missing"
+    try: marked = json.loads(_marker(dest, name).read_text())['png_counts'] == PNG_COUNTS[name]
+    except (OSError, ValueError, KeyError, TypeError): marked = False
+    if not marked: return "has no valid completeness marker (an extraction was interrupted, or another tool extracted it)"
     return _count_problem(path, PNG_COUNTS[name], OTHER_FILES[name])
 
-def _write_atomic(path, data:bytes):
-    "Write `data` to `path` through a temporary file and a rename, so `path` is never half-written"
-    tmp = path.with_name(f".{path.name.lstrip('.')}.{os.getpid()}.tmp")
-    try: tmp.write_bytes(data); tmp.replace(path)
-    finally: tmp.unlink(missing_ok=True)
-
-# %% ../nbs/00_data.ipynb #c0de0004
-def _leftovers(dest, folder):
-    "Temporary files and folders for dataset `folder` (or its cache, `folder.cache`) in `dest`: safe to remove only while holding its lock"
-    dest = Path(dest)
-    if folder.endswith('.cache'):  # the MNIST cache's temporary files: in the folder itself, or beside `mnist_png`
-        folder = folder.removesuffix('.cache')
-        found = [*dest.glob(f'{folder}/.{CACHE_NAME}.*.tmp'), *(dest.glob(f'.{CACHE_NAME}.*.tmp') if folder == 'mnist_png' else [])]
-        return sorted(set(found))
-    found = [*dest.glob(f'.{folder}.*.tmp'), *dest.glob(f'.{folder}.partial-*')]
-    # temporary folders of earlier versions of this module: empty, or holding only this dataset's archive
-    found += [p for p in dest.glob('tmp*') if re.fullmatch(r'tmp[a-z0-9_]{8}', p.name) and p.is_dir()
-              and {c.name for c in p.iterdir()} <= {f'{folder}.tgz', f'{folder}.tgz.download'}]
-    return sorted(set(found))
-
-def _size_mb(p):
-    p = Path(p)
-    return (sum(f.stat().st_size for f in p.rglob('*') if f.is_file()) if p.is_dir() else p.stat().st_size) / 1e6
-
-def _remove_leftovers(dest, folder):
-    if not (found := _leftovers(dest, folder)): return
-    mb = sum(_size_mb(p) for p in found)
-    for p in found:
-        if p.is_dir(): shutil.rmtree(p, ignore_errors=True)
-        else: p.unlink(missing_ok=True)
-    warnings.warn(f"Removed {len(found)} leftover(s) of interrupted runs in {dest} ({mb:.0f} MB): "
-                  f"{', '.join(p.name for p in found)}", DatasetWarning)
-
 @contextmanager
-def _dataset_lock(dest:Path, folder:str, required:bool=True):
-    "Hold the lock of dataset `folder` in `dest` inside the `with` block, after removing leftovers of dead runs"
+def _lock(folder:Path, name:str):
+    "Hold `name`'s lock in `folder`, then remove what dead runs on `name` left"
     try:
-        Path(dest).mkdir(parents=True, exist_ok=True)
-        f = open(Path(dest)/f'.{folder}.lock', 'a')
-    except OSError as e:
-        if required: raise (_write_error(e, dest, f"the {folder} folder", 0) or e) from e
-        f = None  # e.g. a read-only folder that we only read from
-    if f is None: yield; return
-    with f:
-        try: import fcntl
-        except ImportError: yield; return  # Windows: no lock, and so no tidying
-        try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            print(f"Waiting for another process that is preparing {folder} in {dest} ...", flush=True)
-            fcntl.flock(f, fcntl.LOCK_EX)
-        _remove_leftovers(dest, folder)
-        _LOCKS_HELD.add(f.fileno())
-        try: yield
-        finally: _LOCKS_HELD.discard(f.fileno())
-
-# %% ../nbs/00_data.ipynb #f761e6e4
-def _is_url(s): return urlparse(str(s)).scheme in ('http', 'https')
-
-def _local(s):
-    "A local `Path` for a folder or `file://` URL, else None"
-    s = str(s)
-    if s.startswith('file://'): return Path(urlparse(s).path)
-    return None if _is_url(s) else Path(s).expanduser()
-
-def _http_get(url, out, timeout, deadline):
-    "Write the body of `url` into the binary file `out`; `DatasetError` if the server is silent `timeout` s, or the whole takes over `deadline` s"
-    failed = []
-    def work():
-        try:
-            with urllib.request.urlopen(url, timeout=timeout) as r:
-                while not stop.is_set() and (chunk := r.read1(1 << 16)): out.write(chunk)
-        except BaseException as e: failed.append(e)
-    stop, worker = threading.Event(), threading.Thread(target=work, daemon=True)
-    worker.start(); worker.join(deadline); stop.set()
-    host = urlparse(url).hostname
-    if worker.is_alive():
-        raise DatasetError(f"Fetching {url} took longer than the deadline of {deadline:g} s, so it was abandoned: the server "
-                           f"{host} is too slow. Retry later, pass a larger `deadline`, or use another mirror ({MIRROR_ENV}).")
-    if not failed: return
-    e = failed[0]
-    if isinstance(e, urllib.error.URLError) and isinstance(e.reason, OSError): e = e.reason
-    if isinstance(e, TimeoutError):
-        raise DatasetError(f"The server {host} sent nothing for {timeout:g} s while we fetched {url}. It may be overloaded or "
-                           f"down: retry later, pass a larger `timeout`, or use another mirror ({MIRROR_ENV}).") from e
-    if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS): raise e
-    if isinstance(e, (OSError, http.client.HTTPException)):
-        raise DatasetError(f"Could not fetch {url}: {e}. Check the address and the network, or set {MIRROR_ENV} to a mirror.") from e
-    raise e
-
-# %% ../nbs/00_data.ipynb #f761e6e5
-def _mirror_sums(mirror, timeout, deadline):
-    "The mirror's `SHA256SUMS`, parsed"
-    loc = _local(mirror)
-    if loc is not None:
-        if not loc.is_dir(): raise DatasetError(f"{MIRROR_ENV}={mirror} is not a folder. Point it at a folder holding "
-                                                "the archives and SHA256SUMS, or unset it to download from fastai.")
-        f = loc/'SHA256SUMS'
-        if not f.exists(): raise DatasetError(f"The mirror {loc} has no SHA256SUMS file; add one with `sha256sum *.tgz > SHA256SUMS`.")
-        return parse_sha256sums(f.read_text(errors='replace'), source=str(f))
-    url, buf = f"{str(mirror).rstrip('/')}/SHA256SUMS", io.BytesIO()
-    _http_get(url, buf, timeout, deadline)
-    return parse_sha256sums(buf.getvalue().decode(errors='replace'), source=url)
-
-def _download(url, fname, dest, timeout, deadline):
-    "Download archive `fname` from `url` into `dest` through a temporary file; return the temporary file's path"
-    tmp = Path(dest)/f'.{fname[:-len(".tgz")]}.download-{os.getpid()}.tmp'
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        (lock := FileLock(Path(folder)/f'.{name}.lock')).acquire()
+    except OSError: lock = None  # a folder we cannot write: go on alone, and whatever we write there fails with its own clear error
     try:
-        with open(tmp, 'wb') as f: _http_get(url, f, timeout, deadline)
-    except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise (_write_error(e, dest, fname, FASTAI_CHECKS[fname][0]/1e6 + 1) or e) from e
-    except BaseException: tmp.unlink(missing_ok=True); raise
-    return tmp
+        # whoever holds the lock is the only one at work on `name`: its temporary files are leftovers of dead runs
+        if lock and (found := sorted(Path(folder).glob(f'.{name}.*.tmp'))):
+            for p in found: shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+            warnings.warn(f"Removed {len(found)} leftover(s) of interrupted runs in {folder}: {', '.join(p.name for p in found)}", DatasetWarning)
+        yield
+    finally:
+        if lock: lock.release()
 
-# %% ../nbs/00_data.ipynb #790fbc1b
+# %% ../nbs/00_data.ipynb #27b668e9
 def data_dir() -> Path:
     "The folder fastai extracts datasets into (usually `~/.fastai/data`), read from fastai's config file"
     home = Path(os.getenv('FASTAI_HOME', '~/.fastai')).expanduser().absolute()
-    cfg = ConfigParser()
-    cfg.read(home/'config.ini', encoding='utf8')
+    (cfg := ConfigParser()).read(home/'config.ini', encoding='utf8')
     return home/cfg['DEFAULT'].get('data', 'data')
 
-def _check_reachable(url, timeout):
-    u = urlparse(url)
-    try: socket.create_connection((u.hostname, u.port or (443 if u.scheme=='https' else 80)), timeout=timeout).close()
-    except OSError as e:
-        raise DatasetError(f"Download failed: cannot reach {u.hostname} ({e}). If this machine has no internet, "
-                           f"set the environment variable {MIRROR_ENV} to a folder holding mnist_tiny.tgz, "
-                           "mnist_sample.tgz, mnist_png.tgz and SHA256SUMS (for example "
-                           f"`export {MIRROR_ENV}=/path/to/mirror`).") from e
+def _mirror_archive(mirror, fname):
+    "The archive `fname` in the `mirror` folder, checked against the mirror's `SHA256SUMS` and the known fingerprints"
+    if not (loc := Path(mirror.removeprefix('file://')).expanduser()).is_dir():
+        raise DatasetError(f"{MIRROR_ENV}={mirror} is not a folder. Point it at a folder holding the archives and SHA256SUMS, or unset it.")
+    if not (f := loc/'SHA256SUMS').exists(): raise DatasetError(f"The mirror {loc} has no SHA256SUMS file; add one with `sha256sum *.tgz > SHA256SUMS`.")
+    if fname not in (sums := parse_sha256sums(f.read_text(errors='replace'), source=str(f))):
+        raise DatasetError(f"The mirror's SHA256SUMS has no entry for {fname}.")
+    if not (loc/fname).exists(): raise DatasetError(f"The mirror {loc} has no {fname}.")
+    return verify_archive(loc/fname, fname, sums)
 
-# %% ../nbs/00_data.ipynb #790fbc1d
-def _verified_archive(name, dest, mirror, timeout, deadline):
-    "The archive of dataset `name`, from `mirror` (or fastai if empty) or kept in `dest`, checked against the known fingerprints"
-    fname = archive_name(name)
-    loc = _local(mirror) if mirror else None
-    sums = _mirror_sums(mirror, timeout, deadline) if mirror else {}
-    if mirror and fname not in sums: raise DatasetError(f"The mirror's SHA256SUMS has no entry for {fname}.")
-    if loc is not None:
-        archive = loc/fname
-        if not archive.exists(): raise DatasetError(f"The mirror {loc} has no {fname}.")
-    else:
-        archive = Path(dest)/fname  # kept from an earlier download
-        if archive.exists():
-            try: return _check_archive(archive, fname, sums)
-            except DatasetError as e:
-                warnings.warn(f"The archive {archive} kept from an earlier download is damaged ({e}); downloading it again.", DatasetWarning)
-        url = f"{str(mirror).rstrip('/')}/{fname}" if mirror else MNIST_DATASETS[name]
-        if not mirror: _check_reachable(url, timeout)
-        tmp = _download(url, fname, dest, timeout, deadline)
-        try: _check_archive(tmp, fname, sums); tmp.replace(archive)
-        finally: tmp.unlink(missing_ok=True)
-    return _check_archive(archive, fname, sums)
+def _download(name, dest, timeout, deadline) -> Path:
+    "Dataset `name`'s archive, kept in `dest` from an earlier download (for repairs without the network), else downloaded and checked"
+    url, archive = MNIST_DATASETS[name], Path(dest)/archive_name(name)
+    if archive.exists():
+        try: return verify_archive(archive)
+        except DatasetError as e: warnings.warn(f"The archive {archive} kept from an earlier download is damaged ({e}); downloading it again.", DatasetWarning)
+    tmp, host, end = Path(dest)/f'.{_folder(name)}.download-{os.getpid()}.tmp', urlparse(url).hostname, time.monotonic() + deadline
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r, open(tmp, 'wb') as f:  # `timeout` bounds each wait for data
+            while chunk := r.read1(1 << 16):  # whatever has arrived: a server sending a byte now and then meets the deadline
+                f.write(chunk)
+                if time.monotonic() > end:
+                    raise DatasetError(f"Fetching {url} took longer than the deadline of {deadline:g} s, so it was abandoned: the server "
+                                       f"{host} is too slow. Retry later, pass a larger `deadline`, or use a mirror ({MIRROR_ENV}).")
+        return verify_archive(tmp, archive.name).replace(archive)
+    except (OSError, http.client.HTTPException) as e:
+        if isinstance(e.reason if isinstance(e, urllib.error.URLError) else e, TimeoutError):
+            raise DatasetError(f"The server {host} sent nothing for {timeout:g} s while we fetched {url}. It may be overloaded or "
+                               f"down: retry later, pass a larger `timeout`, or use a mirror ({MIRROR_ENV}).") from e
+        if (err := _write_error(e, dest, archive.name, FASTAI_CHECKS[archive.name][0]/1e6 + 1)): raise err from e
+        raise DatasetError(f"Could not fetch {url}: {e}. If this machine has no internet, set the environment variable {MIRROR_ENV} to a "
+                           f"folder holding the three archives and SHA256SUMS (`export {MIRROR_ENV}=/path/to/mirror`).") from e
+    finally: tmp.unlink(missing_ok=True)
 
-def _check_archive(path, fname, sums):
-    digest = sha256sum(path)
-    if fname in sums: check_sha256(path, sums[fname], fname)
-    check_known_archive(path, fname, digest)
-    return path
-
-def _say_extracting(path, problem):
-    if problem != "is missing": warnings.warn(f"{path} {problem}; extracting it again from its archive.", DatasetWarning)
-
-def _install(name, archive, dest):
-    "Extract the verified `archive` of dataset `name` into `dest` and mark it complete"
-    marker = _marker(dest, name)
-    marker.unlink(missing_ok=True)
-    path = extract_archive(archive, Path(dest)/_folder_name(name), counts=PNG_COUNTS[name], others=OTHER_FILES[name],
-                           trusted=True, need_mb=DISK_MB[name])
-    info = dict(dataset=name, archive=archive_name(name), sha256=sha256sum(archive), png_counts=PNG_COUNTS[name])
-    try: _write_atomic(marker, json.dumps(info, indent=1).encode())
-    except OSError as e: raise (_write_error(e, dest, marker.name, 1) or e) from e
-    return path
-
-# %% ../nbs/00_data.ipynb #790fbc1e
 def get_dataset(name:str, # 'mnist_tiny', 'mnist_sample' or 'mnist'
                 dest:Path|None=None, # folder to extract into; defaults to fastai's data folder
-                mirror:str|None=None, # overrides `MNIST_COURSE_DATA`; '' means download from fastai
+                mirror:str|None=None, # a folder holding the archives and `SHA256SUMS`; default `$MNIST_COURSE_DATA`; '' means fastai's servers
                 timeout:float=10, # seconds to wait for a server to send something before giving up
                 deadline:float=600 # seconds a whole download may take
                ) -> Path:
     "The `Path` of dataset `name`, extracted as `untar_data` would and checked complete, fetching it first if needed"
-    archive_name(name)  # validates the name
-    dest = Path(dest) if dest is not None else data_dir()
-    path = dest/_folder_name(name)
-    if dataset_problem(name, dest) is None: return path
-    with _dataset_lock(dest, path.name):
-        if (problem := dataset_problem(name, dest)) is None: return path  # another process made it while we waited
-        _say_extracting(path, problem)
-        if mirror is None: mirror = os.environ.get(MIRROR_ENV, '')
-        return _install(name, _verified_archive(name, dest, mirror, timeout, deadline), dest)
+    dest, mirror = Path(dest) if dest is not None else data_dir(), os.environ.get(MIRROR_ENV, '') if mirror is None else mirror
+    if dataset_problem(name, dest) is None: return dest/_folder(name)
+    with _lock(dest, _folder(name)):
+        if (problem := dataset_problem(name, dest)) is None: return dest/_folder(name)  # another process made it while we waited
+        if problem != "is missing": warnings.warn(f"{dest/_folder(name)} {problem}; extracting it again from its archive.", DatasetWarning)
+        archive = _mirror_archive(mirror, archive_name(name)) if mirror else _download(name, dest, timeout, deadline)
+        (marker := _marker(dest, name)).unlink(missing_ok=True)
+        path = extract_archive(archive, dest/_folder(name), PNG_COUNTS[name], OTHER_FILES[name], DISK_MB[name])
+        _write_atomic(marker, json.dumps(dict(dataset=name, archive=archive.name, png_counts=PNG_COUNTS[name])).encode(), marker.name)
+    return path
 
-# %% ../nbs/00_data.ipynb #47df9922
-def _png_key(p):
-    "Sort numerically when the file stem is a number, else by name"
-    return (0, int(p.stem), '') if p.stem.isdigit() else (1, 0, p.name)
-
-def image_files(folder:Path # folder of image files
-               ) -> list:
-    "The PNG files in `folder`, in a stable (numeric where possible) order"
-    folder = Path(folder)
-    if not folder.is_dir(): raise FileNotFoundError(f"{folder} is not a folder. Did you call get_dataset() first?")
-    return sorted(folder.glob('*.png'), key=_png_key)
-
-def load_digit_folder(folder:Path, # folder of 28x28 greyscale PNGs, e.g. `path/'train'/'3'`
-                      scale:bool=True # divide by 255 to get floats in [0,1]; else keep uint8
-                     ) -> torch.Tensor:
-    "Stack every PNG in `folder` into a tensor of shape `[n, 28, 28]`"
-    files = image_files(folder)
-    if not files: raise FileNotFoundError(f"No PNG files in {folder}.")
-    x = torch.from_numpy(np.stack([np.array(Image.open(f)) for f in files]))
-    return x.float()/255 if scale else x
-
-# %% ../nbs/00_data.ipynb #a4c34377
-PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
-_IHDR_MNIST = struct.pack('>IIBBBBB', 28, 28, 8, 0, 0, 0, 0)  # 28x28, 8 bits, greyscale, zlib, standard filters, not interlaced
-
-def _png_scanlines(png) -> bytes:
-    "The uncompressed image data of a 28x28 8-bit greyscale PNG: 28 rows of a filter-type byte and 28 pixels"
-    if bytes(png[:8]) != PNG_SIGNATURE: raise ValueError("it does not start with the PNG signature")
-    pos, idat, ihdr = 8, [], None
-    while pos + 8 <= len(png):
-        n, kind = struct.unpack_from('>I4s', png, pos)
-        if kind == b'IHDR': ihdr = bytes(png[pos+8:pos+8+n])
-        elif kind == b'IDAT': idat.append(png[pos+8:pos+8+n])
-        elif kind == b'IEND': break
-        elif not kind[0] & 32: raise ValueError(f"it has a {kind.decode(errors='replace')} chunk, which this decoder does not handle")
-        pos += 12 + n
-    if ihdr != _IHDR_MNIST: raise ValueError("it is not a 28x28 8-bit greyscale image")
-    raw = zlib.decompress(b''.join(idat))
-    if len(raw) != 28*29: raise ValueError(f"its image data has {len(raw)} bytes, not {28*29}")
-    return raw
-
-def _unfilter(raw:np.ndarray) -> np.ndarray:
-    "Undo PNG filtering for a batch `[n, rows, 1+cols]` of filter-type bytes and filtered rows; pixels `[n, rows, cols]`"
-    kinds, out = raw[:, :, 0], raw[:, :, 1:].copy()
-    if kinds.max(initial=0) > 4: raise ValueError(f"unknown PNG filter type {kinds.max()}")
-    above = np.zeros((len(raw), out.shape[2]), np.uint8)
-    for r in range(out.shape[1]):
-        row, k = out[:, r], kinds[:, r]
-        if len(i := np.flatnonzero(k == 1)): row[i] = np.cumsum(row[i], axis=1, dtype=np.uint8)  # left: a running sum
-        if len(i := np.flatnonzero(k == 2)): row[i] += above[i]                                     # above
-        for kind in (3, 4):                                                                         # need the left pixel: go along
-            if not len(i := np.flatnonzero(k == kind)): continue
-            cur, up = row[i].astype(np.int16), above[i].astype(np.int16)
-            left, upleft = np.zeros(len(i), np.int16), np.zeros(len(i), np.int16)
-            for c in range(cur.shape[1]):
-                if kind == 3: pred = (left + up[:, c]) // 2
-                else:
-                    p = left + up[:, c] - upleft
-                    pa, pb, pc = abs(p - left), abs(p - up[:, c]), abs(p - upleft)
-                    pred = np.where((pa <= pb) & (pa <= pc), left, np.where(pb <= pc, up[:, c], upleft))
-                cur[:, c] = (cur[:, c] + pred) & 255
-                left, upleft = cur[:, c], up[:, c]
-            row[i] = cur
-        above = row
-    return out
-
-def png_pixels(pngs:list, # the bytes of each PNG file (28x28, 8-bit greyscale)
-               names:list|None=None # their names, for error messages
-              ) -> torch.Tensor:
-    "Decode many small greyscale PNGs at once into one uint8 tensor `[n, 28, 28]`"
-    rows = []
-    for i, png in enumerate(pngs):
-        try: rows.append(_png_scanlines(png))
-        except (ValueError, zlib.error, struct.error) as e:
-            raise DatasetError(f"{names[i] if names else f'Image {i}'} is not a valid 28x28 greyscale PNG: {e}.") from e
-    raw = np.frombuffer(b''.join(rows), np.uint8).reshape(len(rows), 28, 29)
-    return torch.from_numpy(_unfilter(raw))
-
-# %% ../nbs/00_data.ipynb #b1a2c3d1
-_TENSORS = {'train_x': ((60_000, 28, 28), torch.uint8), 'train_y': ((60_000,), torch.int64),
-            'test_x': ((10_000, 28, 28), torch.uint8), 'test_y': ((10_000,), torch.int64)}
-MNIST_SHA256 = {  # of each tensor's bytes
-    'train_x': '741c988805d008ac6e4c904b69001ba184c24b2c540a4ef403f4c71b676cf757',
-    'train_y': 'e474323ac02fc156161b0bbb1f8c9cfeb327a74bcd9f9680a8385269a24f566c',
-    'test_x':  '6d87418db22cc8025d05968bec9bd5c3932904b23485740db143a061a2c9d161',
-    'test_y':  '2fd8de6bdb8d11780b4b96dc57847bcfe6953f7c32aa48bfcd8237c3b7847243',
-}
-MNIST_CRC32 = {'train_x': 4083391318, 'train_y': 2268429886, 'test_x': 3838467927, 'test_y': 152820446}  # quicker to check
-
-def _tar_files(data:bytes) -> list:
-    "`(name, bytes)` of each file in the uncompressed tar archive `data`"
-    files, pos, view = [], 0, memoryview(data)
+# %% ../nbs/00_data.ipynb #e0c1b11c
+CACHE_NAME = 'mnist_uint8.pt'  # the four tensors, saved by `mnist_tensors` in the data folder
+MNIST_CRC32 = {'train_x': 4083391318, 'train_y': 2268429886, 'test_x': 3838467927, 'test_y': 152820446}  # of each tensor's bytes
+def _sizes(): return [sum(n for k, n in PNG_COUNTS['mnist'].items() if k.startswith(s)) for s in ('training/', 'testing/')]
+def _mnist_from_archive(archive:Path) -> tuple:
+    "`(train_x, train_y, test_x, test_y)` decoded from the PNGs named `.../training/<label>/<index>.png` in `archive`"
     try:
-        while pos + 512 <= len(data) and data[pos]:  # an all-zero block ends the archive
-            head = data[pos:pos+512]
-            kind, size = head[156:157], int(head[124:136].strip(b'\0 ') or b'0', 8)
-            if kind not in (b'0', b'\0', b'5'): raise ValueError(kind)  # long names, links...: leave them to tarfile
-            name = head[:100].rstrip(b'\0').decode()
-            if head[257:262] == b'ustar' and head[345]: name = head[345:500].rstrip(b'\0').decode() + '/' + name
-            if pos + 512 + size > len(data): raise DatasetError(f"The archive is cut short inside {name}; fetch it again.")
-            if kind != b'5': files.append((name, view[pos+512:pos+512+size]))
-            pos += 512 + -(-size // 512) * 512
-        return files
-    except (ValueError, UnicodeDecodeError):
-        with tarfile.open(fileobj=io.BytesIO(data)) as tf: return [(m.name, tf.extractfile(m).read()) for m in tf if m.isfile()]
-
-def _mnist_from_pngs(files, source) -> tuple:
-    "`(train_x, train_y, test_x, test_y)` from `(name, png bytes)` pairs named `.../training/<label>/<index>.png`"
-    found = {'training': {}, 'testing': {}}
-    for name, png in files:
-        *_, split, label, fname = ['', '', *name.split('/')]
-        stem = fname[:-4]
-        if split in found and len(label) == 1 and label.isdigit() and fname.endswith('.png') and stem.isdigit():
-            found[split][int(stem)] = (int(label), name, png)
-    out = []
-    for split, n in (('training', 60_000), ('testing', 10_000)):
-        got = found[split]
-        if len(got) != n or set(got) != set(range(n)):
-            missing = sorted(set(range(n)) - set(got))
-            raise DatasetError(f"{source} does not hold all of MNIST: {split} has {len(got):,} images where {n:,} belong"
-                               + (f" (missing: {missing[:3]}...)" if missing else "") + ". `mnist_tensors` only decodes the "
-                               "complete dataset, 60,000 training + 10,000 test images. Call get_dataset('mnist') to extract it again.")
-        items = [got[i] for i in range(n)]
-        out += [png_pixels([p for _, _, p in items], [nm for _, nm, _ in items]), torch.tensor([l for l, _, _ in items])]
+        raw = memoryview(gzip.decompress(archive.read_bytes()))  # decompressed once, in memory: 72 MB
+        with tarfile.open(fileobj=io.BytesIO(raw)) as tf: members = [m for m in tf if m.isfile()]
+    except (OSError, EOFError, zlib.error, tarfile.TarError) as e: raise DatasetError(f"Could not read {archive.name}: {e}; fetch it again.") from e
+    found, out = {'training': {}, 'testing': {}}, []
+    for m in members:
+        *_, split, label, fname = ['', '', *m.name.split('/')]
+        if split in found and len(label) == 1 and label.isdigit() and (i := re.fullmatch(r'(\d+)\.png', fname)): found[split][int(i[1])] = (int(label), m)
+    for (split, got), n in zip(found.items(), _sizes()):
+        if (missing := sorted(set(range(n)) - set(got))) or len(got) != n:
+            raise DatasetError(f"{archive.name} does not hold all of MNIST: {split} has {n - len(missing):,} of its {n:,} images"
+                               f"{f' (missing: {missing[:3]}...)' if missing else f', and {len(got) - n} more'}; fetch it again.")
+        try: x = np.stack([np.asarray(Image.open(io.BytesIO(raw[m.offset_data:m.offset_data + m.size]), formats=['PNG'])) for _, m in (got[i] for i in range(n))])
+        except (OSError, SyntaxError, ValueError) as e: raise DatasetError(f"{archive.name} holds a {split} image that is not a 28x28 PNG ({e}).") from e
+        out += [torch.from_numpy(x), torch.tensor([got[i][0] for i in range(n)])]
     return tuple(out)
 
-def _mnist_from_archive(archive):
-    try: data = zlib.decompress(Path(archive).read_bytes(), wbits=47)  # 47: gzip or zlib header, found automatically
-    except zlib.error as e: raise DatasetError(f"Could not decompress {Path(archive).name}: {e}; fetch it again.") from e
-    return _mnist_from_pngs(_tar_files(data), Path(archive).name)
+def mnist_problem(t:tuple # `(train_x, train_y, test_x, test_y)`, as `mnist_tensors` returns them
+                 ) -> str|None:
+    "Why `t` is not exactly MNIST's four tensors, or None if it is"
+    ntrain, ntest = _sizes()
+    want = [((ntrain, 28, 28), torch.uint8), ((ntrain,), torch.int64), ((ntest, 28, 28), torch.uint8), ((ntest,), torch.int64)]
+    if not isinstance(t, (tuple, list)) or len(t) != 4 or not all(isinstance(x, torch.Tensor) for x in t): return "it is not four tensors"
+    for k, x, (shape, dtype) in zip(MNIST_CRC32, t, want):
+        if tuple(x.shape) != shape or x.dtype != dtype: return f"{k} is {x.dtype} of shape {tuple(x.shape)}, not {dtype} of shape {shape}"
+        if zlib.crc32(x.contiguous().numpy()) != MNIST_CRC32[k]: return f"{k} is not MNIST's: its checksum differs (the data is damaged or was changed)"
 
-def _mnist_from_folder(folder):
-    files = [(f"{split}/{d.name}/{f.name}", f) for split in ('training', 'testing') if (Path(folder)/split).is_dir()
-             for d in (Path(folder)/split).iterdir() for f in d.glob('*.png')]
-    return _mnist_from_pngs(((n, f.read_bytes()) for n, f in files), str(folder))
-
-def _check_mnist(tensors, source):
-    "Raise `DatasetError` unless the four tensors are exactly MNIST's"
-    for (k, want), t in zip(MNIST_SHA256.items(), tensors):
-        if hashlib.sha256(t.numpy()).hexdigest() != want:
-            raise DatasetError(f"The {k} decoded from {source} differs from MNIST's (its SHA-256 sum is not MNIST's): some "
-                               "images or labels were changed. Delete the folder and call get_dataset('mnist') to extract it again.")
-
-# %% ../nbs/00_data.ipynb #b1a2c3d3
-def _crc32(t): return zlib.crc32(t.numpy())
-
-def cache_problem(d) -> str|None:
-    "Why the loaded cache `d` is not exactly MNIST, or None if it is"
-    if not isinstance(d, dict) or any(k not in d for k in _TENSORS): return f"it lacks some of {', '.join(_TENSORS)}"
-    for k, (shape, dtype) in _TENSORS.items():
-        t = d[k]
-        if not isinstance(t, torch.Tensor): return f"{k} is not a tensor"
-        if tuple(t.shape) != shape or t.dtype != dtype: return f"{k} is {t.dtype} of shape {tuple(t.shape)}, not {dtype} of shape {shape}"
-    for k in ('train_y', 'test_y'):
-        if d[k].min() < 0 or d[k].max() > 9: return f"{k} holds labels outside 0-9 (from {d[k].min().item()} to {d[k].max().item()})"
-    stored = d.get('crc32') if isinstance(d.get('crc32'), dict) else {}
-    for k in _TENSORS:
-        crc = _crc32(d[k].contiguous())
-        if crc != stored.get(k): return f"{k} does not match the checksum stored with it (the file is damaged, or was written by an older version)"
-        if crc != MNIST_CRC32[k]: return f"{k} is not MNIST's (its checksum differs from MNIST's)"
-
-_MAGIC = b'MNIST-U8'  # the cache file: these 8 bytes, a header's length, the JSON header, then each tensor's bytes
-
-def _cache_bytes(tensors:dict, crc32:dict) -> bytes:
-    "The cache file's contents for `tensors` (name: tensor) and their checksums"
-    header, blobs, pos = {'crc32': crc32, 'tensors': {}}, [], 4096  # data starts 4 KB in, each tensor at a 4 KB boundary
-    for k, t in tensors.items():
-        b = t.contiguous().numpy().tobytes()
-        header['tensors'][k] = [str(t.dtype).removeprefix('torch.'), list(t.shape), pos]
-        blobs.append(b.ljust(-(-len(b) // 4096) * 4096, b'\0')); pos += len(blobs[-1])
-    head = json.dumps(header).encode()
-    if len(head) > 4096 - 16: raise ValueError("cache header too long")
-    return (_MAGIC + len(head).to_bytes(8, 'little') + head).ljust(4096, b'\0') + b''.join(blobs)
-
-def _read_cache(cache) -> dict:
-    "The tensors in `cache`, mapped into memory (copy-on-write), and the checksums stored with them"
-    with open(cache, 'rb') as f: mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_COPY)  # writes go to private copies
-    if mm[:8] != _MAGIC: raise ValueError("it is not an MNIST cache file")
-    header = json.loads(mm[16:16 + int.from_bytes(mm[8:16], 'little')])
-    d = {'crc32': header['crc32']}
-    for k, (dtype, shape, pos) in header['tensors'].items():
-        if dtype not in ('uint8', 'int64'): raise ValueError(f"{k} has type {dtype}")
-        d[k] = torch.frombuffer(mm, dtype=getattr(torch, dtype), count=int(np.prod(shape)), offset=pos).view(shape)
-    return d
-
-def _load_cache(cache, say=True):
-    "The four tensors in `cache` if it holds exactly MNIST, else None (with a warning saying why, if `say`)"
+def _load_cache(cache:Path, say=True):
+    "The four tensors in `cache` if they are exactly MNIST's, else None (with a warning saying why, if `say`)"
     if not cache.exists(): return None
-    try: d = _read_cache(cache); why = cache_problem(d)
+    try:  # mapped, not read: the file's pages load as they are used, and writes to the tensors go to private copies
+        why = mnist_problem(t := torch.load(cache, mmap=True, weights_only=True))
     except Exception as e: why = f"it cannot be read ({type(e).__name__}: {str(e)[:200]})"
-    if why is None: return tuple(d[k] for k in _TENSORS)
+    if why is None: return t
     if say: warnings.warn(f"The MNIST cache {cache} cannot be trusted: {why}. Decoding the images again to rebuild it.", DatasetWarning)
 
-def _save_cache(tensors, cache):
-    "Save `tensors` and their checksums to `cache`; if that fails, warn with the reason and carry on"
-    data = _cache_bytes(dict(zip(_TENSORS, tensors)), {k: _crc32(t) for k, t in zip(_TENSORS, tensors)})
-    try: _write_atomic(cache, data)
-    except OSError as e:
-        why = _write_error(e, cache.parent, 'the MNIST cache', len(data)/1e6) or e
-        warnings.warn(f"Could not save the MNIST cache {cache}: {why} The tensors are returned anyway, but the next "
-                      "call will decode the images again.", DatasetWarning)
+def _save_cache(t, cache:Path):
+    "Save the tensors `t` to `cache`; if that fails, warn with the reason and carry on"
+    torch.save(tuple(t), buf := io.BytesIO())  # in memory first, so a full disk is an `OSError` of our own write
+    try: _write_atomic(cache, buf.getvalue(), 'the MNIST cache')
+    except (OSError, DatasetError) as e:
+        warnings.warn(f"Could not save the MNIST cache {cache}: {e} The tensors are returned anyway; the next call decodes them again.", DatasetWarning)
 
-# %% ../nbs/00_data.ipynb #b1a2c3d4
-def mnist_tensors(path:Path|None=None, # an extracted `mnist_png` folder; by default, decode the `mnist_png.tgz` archive
-                  rebuild:bool=False # decode the images again even if the cache is good
-                 ) -> tuple:
+def mnist_tensors() -> tuple:
     "`(train_x, train_y, test_x, test_y)`: all of MNIST as uint8 images `[n,28,28]` and int64 labels `[n]`"
-    dest = Path(path).parent if path is not None else data_dir()
-    folder = Path(path) if path is not None else dest/_folder_name('mnist')
-    cache = folder/CACHE_NAME if path is not None else dest/CACHE_NAME
-    if not rebuild and (t := _load_cache(cache)) is not None: return t
-    # in a read-only folder: no locks, and no cache either
-    with _dataset_lock(dest, f'{folder.name}.cache', required=False):  # the cache's own lock
-        if not rebuild and (t := _load_cache(cache, say=False)) is not None: return t  # made while we waited
-        mirror = os.environ.get(MIRROR_ENV, '')
-        from_mirror = path is None and bool(mirror) and _local(mirror) is not None
-        # a local mirror's archive is only read: no need to wait for `get_dataset`; the folder, or a download, needs its lock
-        with nullcontext() if from_mirror else _dataset_lock(dest, folder.name, required=False):
-            if path is not None:
-                if (problem := _count_problem(folder, PNG_COUNTS['mnist'])):
-                    raise DatasetError(f"{folder} {problem}: it is not the complete MNIST dataset (60,000 training + 10,000 test "
-                                       "images), so it is not decoded. Call get_dataset('mnist') for a complete copy.")
-                t, source = _mnist_from_folder(folder), folder
-            elif from_mirror or (dest/archive_name('mnist')).exists() or dataset_problem('mnist', dest):
-                archive = _verified_archive('mnist', dest, mirror, 10, 600)
-                t, source = _mnist_from_archive(archive), archive
-            else: t, source = _mnist_from_folder(folder), folder  # extracted earlier, and no archive at hand
-        _check_mnist(t, source)
+    dest, mirror = data_dir(), os.environ.get(MIRROR_ENV, '')
+    if (t := _load_cache(cache := dest/CACHE_NAME)) is not None: return t
+    with _lock(dest, CACHE_NAME):
+        if (t := _load_cache(cache, say=False)) is not None: return t  # made while we waited
+        with nullcontext() if mirror else _lock(dest, _folder('mnist')):  # a mirror's archive is only read: no need to wait for an extraction
+            archive = _mirror_archive(mirror, archive_name('mnist')) if mirror else _download('mnist', dest, 10, 600)
+        if (why := mnist_problem(t := _mnist_from_archive(archive))):
+            raise DatasetError(f"The images in {archive} are not MNIST's: {why}. Replace the archive with the original.")
         _save_cache(t, cache)
         return t

@@ -6,7 +6,7 @@ Docs: https://mnist-course.github.io/mnist_course/full_mnist.html.md"""
 
 # %% auto #0
 __all__ = ['MNIST_MEAN', 'MNIST_STD', 'sgd', 'prepare_images', 'mnist_data', 'stratified_split', 'mnist_splits', 'index_batches',
-           'mlp', 'one_cycle_schedule', 'cross_entropy_unchecked', 'check_xy', 'check_targets', 'MNISTLearner']
+           'mlp', 'one_cycle_schedule', 'cross_entropy_unchecked', 'require_xy', 'require_targets', 'MNISTLearner']
 
 # %% ../nbs/07_full_mnist.ipynb #2d49b9cf
 import math, time
@@ -52,7 +52,7 @@ exercise('prepare_images', 7, "scale, flatten and standardise uint8 images `[n,2
               Mistake('swapped mean and std', _prep(stats=(MNIST_STD, MNIST_MEAN)), "Subtract the mean and divide by the standard deviation: `(x - MNIST_MEAN) / MNIST_STD`.")])
 
 # %% ../nbs/07_full_mnist.ipynb #8c1e1a84
-def _check_raw(x):
+def _require_raw(x):
     "Raise a clear error unless `x` holds raw uint8 images `[n, 28, 28]`, or one `[28, 28]`"
     if not isinstance(x, torch.Tensor) or x.dtype != torch.uint8:
         raise TypeError(f"prepare_images expects the raw uint8 pixels from mnist_tensors(), got "
@@ -66,7 +66,7 @@ def prepare_images(x:torch.Tensor, # uint8 images `[n, 28, 28]`, or one image `[
                    normalize:bool=True # also subtract `MNIST_MEAN` and divide by `MNIST_STD`
                   ) -> torch.Tensor:
     "Scale uint8 pixels to floats in [0, 1], flatten each image to 784 numbers and (by default) standardise them"
-    _check_raw(x)
+    _require_raw(x)
     x = x.float().div(255).flatten(-2)
     return (x - MNIST_MEAN) / MNIST_STD if normalize else x
 
@@ -75,8 +75,8 @@ def prepare_images(x:torch.Tensor, # uint8 images `[n, 28, 28]`, or one image `[
 def mnist_data(normalize:bool=True # standardise the pixels (else only scale them to [0, 1])
               ) -> tuple:
     "`(train_x, train_y, test_x, test_y)`: all of MNIST with images as floats `[n, 784]` (cached)"
-    trn_x, trn_y, tst_x, tst_y = mnist_tensors()
-    return prepare_images(trn_x, normalize), trn_y, prepare_images(tst_x, normalize), tst_y
+    train_x, train_y, test_x, test_y = mnist_tensors()
+    return prepare_images(train_x, normalize), train_y, prepare_images(test_x, normalize), test_y
 
 # %% ../nbs/07_full_mnist.ipynb #d528ab02
 def stratified_split(y:torch.Tensor, # int64 labels `[n]`
@@ -101,9 +101,9 @@ def mnist_splits(n_valid:int=10_000, # training images held out for validation
                  seed:int=42, # seed for the split
                 ) -> tuple:
     "`(train_x, train_y, valid_x, valid_y, test_x, test_y)`: standardised floats `[n, 784]`; validation held out of the 60,000"
-    trn_x, trn_y, tst_x, tst_y = mnist_data()
-    trn_idx, val_idx = stratified_split(trn_y, n_valid, seed)
-    return trn_x[trn_idx], trn_y[trn_idx], trn_x[val_idx], trn_y[val_idx], tst_x, tst_y
+    train_x, train_y, test_x, test_y = mnist_data()
+    train_idx, valid_idx = stratified_split(train_y, n_valid, seed)
+    return train_x[train_idx], train_y[train_idx], train_x[valid_idx], train_y[valid_idx], test_x, test_y
 
 # %% ../nbs/07_full_mnist.ipynb #340ed8cf
 def index_batches(n:int, # number of items
@@ -171,7 +171,7 @@ def _in_channels(model):
     first = _first_layer(model)
     return first.in_channels if isinstance(first, nn.Conv2d) else None
 
-def check_xy(x:torch.Tensor, # inputs: one flattened image per row `[n, n_in]`, or images `[n, channels, h, w]`
+def require_xy(x:torch.Tensor, # inputs: one flattened image per row `[n, n_in]`, or images `[n, channels, h, w]`
              y:torch.Tensor, # labels
              n_in:int|None=None, # inputs per row the model expects (None: don't check)
              name:str='x', # how to refer to `x` and `y` in messages, e.g. 'train'
@@ -200,7 +200,7 @@ def check_xy(x:torch.Tensor, # inputs: one flattened image per row `[n, n_in]`, 
     if len(x) != len(y):
         raise ValueError(f"{name}: {len(x)} images but {len(y)} labels; pass one label per image.")
 
-def check_targets(y:torch.Tensor, # int64 labels `[n]`
+def require_targets(y:torch.Tensor, # int64 labels `[n]`
                   n_classes:int, # outputs of the model
                   name:str='train' # how to refer to `y` in the message
                  ):
@@ -251,15 +251,15 @@ class MNISTLearner:
         if not isinstance(data, (tuple, list)) or len(data) != 4:
             raise ValueError("data must be a tuple (train_x, train_y, valid_x, valid_y).")
         n_in, n_ch = _in_features(model), _in_channels(model)
-        check_xy(*data[:2], n_in, 'train', n_ch); check_xy(*data[2:], n_in, 'valid', n_ch)
+        require_xy(*data[:2], n_in, 'train', n_ch); require_xy(*data[2:], n_in, 'valid', n_ch)
         self.device = torch.device(device) if device is not None else default_device()
         self.model = model.to(self.device)
-        self.trn_x, self.trn_y, self.val_x, self.val_y = (t.to(self.device) for t in data)
+        self.train_x, self.train_y, self.valid_x, self.valid_y = (t.to(self.device) for t in data)
         self.bf16 = fast_bf16(self.device.type) if bf16 is None else bf16
         # under autocast the first layer would round every batch to bfloat16: round the training inputs once, here
-        if self.bf16 and self.trn_x.dtype == torch.float32: self.trn_x = self.trn_x.bfloat16()
-        n_classes = self.get_preds(self.trn_x[:1]).shape[1]
-        check_targets(self.trn_y, n_classes, 'train'); check_targets(self.val_y, n_classes, 'valid')
+        if self.bf16 and self.train_x.dtype == torch.float32: self.train_x = self.train_x.bfloat16()
+        n_classes = self.get_preds(self.train_x[:1]).shape[1]
+        require_targets(self.train_y, n_classes, 'train'); require_targets(self.valid_y, n_classes, 'valid')
         # the targets are checked: train with lesson 5's loss without its per-call checks
         self.train_loss = cross_entropy_unchecked if loss_func is cross_entropy else loss_func
         self.loss_func, self.opt_func, self.bs, self.shuffle, self.train_tfm = loss_func, opt_func, bs, shuffle, train_tfm
@@ -300,7 +300,7 @@ def get_preds(self:MNISTLearner,
               bs:int=2048 # items per forward pass
              ) -> torch.Tensor:
     "The model's logits for `x` as float32, computed in evaluation mode without gradients, on the CPU"
-    x = self.val_x if x is None else x
+    x = self.valid_x if x is None else x
     self.model.eval()
     with torch.no_grad():
         return torch.cat([self._forward(x[i:i+bs].to(self.device)).float().cpu() for i in range(0, len(x), bs)])
@@ -308,7 +308,7 @@ def get_preds(self:MNISTLearner,
 @patch
 def validate(self:MNISTLearner) -> dict:
     "The loss and each metric on the validation set"
-    preds, y = self.get_preds(), self.val_y.cpu()
+    preds, y = self.get_preds(), self.valid_y.cpu()
     return {'valid_loss': float(self.train_loss(preds, y)), **{_name(m): float(m(preds, y)) for m in self.metrics}}
 
 # %% ../nbs/07_full_mnist.ipynb #6d90db5f
@@ -320,7 +320,7 @@ def _train_epoch(self:MNISTLearner, batches, sched=None):
     for idx in batches:
         if sched is not None: _set_hypers(self.opt, *sched(self._step))
         idx = idx.to(self.device)
-        xb, yb = self.trn_x[idx], self.trn_y[idx]
+        xb, yb = self.train_x[idx], self.train_y[idx]
         if self.train_tfm is not None: xb = self.train_tfm(xb, self.generator)
         out = self._forward(xb)
         loss = self.train_loss(out, yb)
@@ -337,7 +337,7 @@ def _train_epoch(self:MNISTLearner, batches, sched=None):
 @patch
 def _one_cycle(self:MNISTLearner, epochs, lr, **kwargs):
     "A function from step to `(lr, momentum)` following `one_cycle_schedule` (momentum None if the optimiser has none)"
-    total = epochs * math.ceil(len(self.trn_x) / self.bs)
+    total = epochs * math.ceil(len(self.train_x) / self.bs)
     has_mom = any(g.get('momentum', 0) or 'betas' in g for g in self.opt.param_groups)
     def sched(step):
         lr_now, mom = one_cycle_schedule(step, total, lr, **kwargs)
@@ -363,7 +363,7 @@ def fit(self:MNISTLearner,
     self._step, t_fit = 0, time.perf_counter()
     for _ in mb:
         t0 = time.perf_counter()
-        batches = index_batches(len(self.trn_x), self.bs, self.shuffle, self.generator)
+        batches = index_batches(len(self.train_x), self.bs, self.shuffle, self.generator)
         row = {'epoch': len(self.history), 'train_loss': self._train_epoch(bar(batches), sched)}
         if validate: row.update(self.validate())
         row['time'] = time.perf_counter() - t0

@@ -11,7 +11,7 @@ __all__ = ['REDUCTIONS', 'mnist_loss', 'binary_accuracy', 'softmax', 'logsumexp'
 # %% ../nbs/05_loss_functions.ipynb #b413b74a
 import torch
 
-from . import check_choice
+from . import require_choice
 
 # %% ../nbs/05_loss_functions.ipynb #b30c38de
 # the exercise checkers of this lesson are built from these (see the Exercise checkers page)
@@ -36,7 +36,7 @@ REDUCTIONS = {'mean': torch.mean, 'sum': torch.sum, 'none': lambda losses: losse
 
 def _reduce(losses, reduction, fn):
     "Combine per-item `losses` as `reduction` says (`fn` names the caller, for the error message)"
-    return REDUCTIONS[check_choice(reduction, REDUCTIONS, f'{fn} reduction')](losses)
+    return REDUCTIONS[require_choice(reduction, REDUCTIONS, f'{fn} reduction')](losses)
 
 def _binary_flat(preds, targets, fn):
     "Check that `preds` and `targets` are each `[n]` or `[n,1]` with the same n; return both flattened to `[n]`"
@@ -147,7 +147,7 @@ exercise('cross_entropy', 5, "`cross_entropy(logits, targets)`: the mean of minu
               Mistake('naive softmax, overflows', lambda x, t: -_pick(_exp_rows(x, 0).log(), t).mean(), "Your softmax overflows for large logits (`exp(1000)` is inf, and inf/inf is nan). Use `log_softmax`, `x - logsumexp(x)`, with the row maximum subtracted.")])
 
 # %% ../nbs/05_loss_functions.ipynb #50dba719
-def _check_class_targets(scores, targets, fn):
+def _require_class_targets(scores, targets, fn):
     "Raise a clear `ValueError` unless `scores` is `[n,c]` and `targets` holds n class indices in [0,c)"
     if scores.ndim != 2:
         raise ValueError(f"{fn}: expected scores of shape [n, c] (one row per item, one column per class), "
@@ -174,7 +174,7 @@ def nll(log_probs:torch.Tensor, # log-probabilities, shape `[n, c]`
         check:bool=True # check shapes, dtype and class range of `targets`; `False` skips that (for a loop that checked once)
        ) -> torch.Tensor:
     "Negative log likelihood: minus each row's log-probability of its target class"
-    if check: _check_class_targets(log_probs, targets, 'nll')
+    if check: _require_class_targets(log_probs, targets, 'nll')
     return _reduce(-log_probs[torch.arange(len(targets)), targets], reduction, 'nll')
 
 # %% ../nbs/05_loss_functions.ipynb #d8cc3cb0
@@ -184,7 +184,7 @@ def cross_entropy(logits:torch.Tensor, # raw model outputs, shape `[n, c]`
                   check:bool=True # check shapes, dtype and class range of `targets`; `False` skips that (for a loop that checked once)
                  ) -> torch.Tensor:
     "Cross-entropy loss: `nll(log_softmax(logits), targets)`"
-    if check: _check_class_targets(logits, targets, 'cross_entropy'); check_choice(reduction, REDUCTIONS, 'cross_entropy reduction')
+    if check: _require_class_targets(logits, targets, 'cross_entropy'); require_choice(reduction, REDUCTIONS, 'cross_entropy reduction')
     return nll(log_softmax(logits), targets, reduction=reduction, check=False)
 
 # %% ../nbs/05_loss_functions.ipynb #e871148f
@@ -192,7 +192,7 @@ def multiclass_accuracy(logits:torch.Tensor, # raw model outputs (or probabiliti
                         targets:torch.Tensor # int64 class indices, shape `[n]`
                        ) -> torch.Tensor:
     "Fraction of rows whose highest score is at the target class, as a 0-d float tensor"
-    _check_class_targets(logits, targets, 'multiclass_accuracy')
+    _require_class_targets(logits, targets, 'multiclass_accuracy')
     return (logits.argmax(dim=1) == targets).float().mean()
 
 # %% ../nbs/05_loss_functions.ipynb #53591db9

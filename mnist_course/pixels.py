@@ -11,8 +11,9 @@ __all__ = ['DISTANCES', 'pixel_distance', 'mnist_distance', 'NearestMeanClassifi
 # %% ../nbs/02_pixel_similarity.ipynb #de717b50
 import torch
 
-from . import check_choice, timed_result
-from .data import get_dataset, load_digit_folder, mnist_tensors
+from . import require_choice, timed_result
+from .data import get_dataset, mnist_tensors
+from .images import load_digit_folder
 
 # %% ../nbs/02_pixel_similarity.ipynb #39587545
 # the exercise checkers of this lesson are built from these (see the Exercise checkers page)
@@ -77,7 +78,7 @@ def pixel_distance(a:torch.Tensor, # image(s) with shape `[..., height, width]`
                    distance:str='l1' # 'l1': mean absolute difference; 'l2': root mean squared difference (RMSE)
                   ) -> torch.Tensor:
     "The distance between images `a` and `b`, averaged over their last two axes (rows and columns)"
-    check_choice(distance, DISTANCES, 'distance')
+    require_choice(distance, DISTANCES, 'distance')
     a, b = torch.as_tensor(a), torch.as_tensor(b)
     if a.ndim < 2 or b.ndim < 2 or a.shape[-2:] != b.shape[-2:]:
         raise ValueError(f"Images must share their last two axes (height, width); got shapes {tuple(a.shape)} and "
@@ -115,7 +116,7 @@ class NearestMeanClassifier:
     "Classify an image as the class whose mean training image is nearest: no learning, just averaging"
     def __init__(self, distance:str='l1' # 'l1' or 'l2' (RMSE), as in `pixel_distance`
                 ):
-        self.distance, self.classes, self.means = check_choice(distance, DISTANCES, 'distance'), None, None
+        self.distance, self.classes, self.means = require_choice(distance, DISTANCES, 'distance'), None, None
 
     def fit(self, x:torch.Tensor, # training images `[n, height, width]`
             y:torch.Tensor # their labels `[n]`, any integers (e.g. 3 and 7, or 0 to 9)
@@ -155,10 +156,10 @@ def label_accuracy(preds:torch.Tensor, # predicted labels `[n]`
 def pixel_similarity_3v7() -> dict:
     "fastbook's baseline on mnist_sample: nearest of the mean 3 and mean 7 by L1 distance, scored on the valid set"
     path = get_dataset('mnist_sample')
-    trn3, trn7 = load_digit_folder(path/'train'/'3'), load_digit_folder(path/'train'/'7')
-    val3, val7 = load_digit_folder(path/'valid'/'3'), load_digit_folder(path/'valid'/'7')
-    x, y = torch.cat([trn3, trn7]), torch.tensor([3]*len(trn3) + [7]*len(trn7))
-    def per_digit(clf): return [label_accuracy(clf.predict(v), torch.full((len(v),), d)) for v, d in ((val3, 3), (val7, 7))]
+    train3, train7 = load_digit_folder(path/'train'/'3'), load_digit_folder(path/'train'/'7')
+    valid3, valid7 = load_digit_folder(path/'valid'/'3'), load_digit_folder(path/'valid'/'7')
+    x, y = torch.cat([train3, train7]), torch.tensor([3]*len(train3) + [7]*len(train7))
+    def per_digit(clf): return [label_accuracy(clf.predict(v), torch.full((len(v),), d)) for v, d in ((valid3, 3), (valid7, 7))]
     res = timed_result(lambda: NearestMeanClassifier('l1').fit(x, y), lambda clf: sum(per_digit(clf))/2, keep='clf')
     res['accuracy_3'], res['accuracy_7'] = per_digit(res.pop('clf'))
     return res
@@ -237,7 +238,7 @@ class DistanceExplorer:
 def nearest_mean_mnist(distance:str='l2' # 'l1' or 'l2' (RMSE)
                       ) -> dict:
     "Nearest-mean classifier for all ten digits: fit on MNIST's 60,000 training images, score on its 10,000 test images"
-    check_choice(distance, DISTANCES, 'distance')
+    require_choice(distance, DISTANCES, 'distance')
     train_x, train_y, test_x, test_y = mnist_tensors()
     train_x, test_x = train_x.float()/255, test_x.float()/255
     return timed_result(lambda: NearestMeanClassifier(distance).fit(train_x, train_y),

@@ -31,7 +31,8 @@ with warnings.catch_warnings():
     from torchvision.models import resnet18
 
 from . import fast_bf16, timed_result
-from .data import get_dataset, load_digit_folder
+from .data import get_dataset
+from .images import load_digit_folder
 from .losses import mnist_loss, binary_accuracy, multiclass_accuracy
 
 # %% ../nbs/06_linear_model_and_simple_net.ipynb #6b1ce234
@@ -183,10 +184,10 @@ def dataloaders_3v7(bs:int=256, # batch size
                     images:bool=False # `[n,1,28,28]` images and int64 `[n]` labels (for CNNs) instead of `[n,784]` and `[n,1]`
                    ) -> DataLoaders:
     "fastai `DataLoaders` over the in-memory 3-vs-7 tensors, training set shuffled (seed first for reproducibility)"
-    trn_x, trn_y, val_x, val_y = load_3v7()
-    if images: trn_x, trn_y, val_x, val_y = trn_x.view(-1, 1, 28, 28), trn_y.view(-1), val_x.view(-1, 1, 28, 28), val_y.view(-1)
-    return DataLoaders(DataLoader(list(zip(trn_x, trn_y)), batch_size=bs, shuffle=True),
-                       DataLoader(list(zip(val_x, val_y)), batch_size=bs))
+    train_x, train_y, valid_x, valid_y = load_3v7()
+    if images: train_x, train_y, valid_x, valid_y = train_x.view(-1, 1, 28, 28), train_y.view(-1), valid_x.view(-1, 1, 28, 28), valid_y.view(-1)
+    return DataLoaders(DataLoader(list(zip(train_x, train_y)), batch_size=bs, shuffle=True),
+                       DataLoader(list(zip(valid_x, valid_y)), batch_size=bs))
 
 def _predict(model, x, bs=1024):
     "The model's outputs on `x`, in eval mode and without gradients, in batches of `bs`"
@@ -209,9 +210,9 @@ def _train_3v7(make_learner, # `make_learner(dls)` -> a fastai `Learner`; it bui
             if not progress: stack.enter_context(learn.no_bar()); stack.enter_context(learn.no_logging())
             fit(learn)
         return learn
-    _, _, val_x, val_y = load_3v7()
-    if images: acc = lambda l: multiclass_accuracy(_predict(l.model, val_x.view(-1, 1, 28, 28)), val_y.view(-1))
-    else:      acc = lambda l: binary_accuracy(_predict(l.model, val_x), val_y)
+    _, _, valid_x, valid_y = load_3v7()
+    if images: acc = lambda l: multiclass_accuracy(_predict(l.model, valid_x.view(-1, 1, 28, 28)), valid_y.view(-1))
+    else:      acc = lambda l: binary_accuracy(_predict(l.model, valid_x), valid_y)
     return timed_result(train, acc, keep='learn' if keep_learner else None)
 
 def _sgd_learner(model_fn):

@@ -12,7 +12,7 @@ from functools import partial
 
 import torch
 
-from . import check_choice, timed_result
+from . import require_choice, timed_result
 from .losses import multiclass_accuracy
 from .learner import MNISTLearner, mlp, mnist_splits
 
@@ -45,13 +45,13 @@ def train_mlp(n_hidden:int=128, # hidden units
              ) -> dict:
     "Train `mlp(n_hidden)` with SGD on the 50,000 training images; return the accuracy on `evaluate` and the training seconds"
     sets = {'valid': 'MNIST validation set (10,000 of the 60,000 training images)', 'test': 'MNIST test set (10,000)'}
-    check_choice(evaluate, sets, 'evaluation set')
-    trn_x, trn_y, val_x, val_y, tst_x, tst_y = mnist_splits()
-    learn = MNISTLearner(mlp(n_hidden, seed=seed), (trn_x, trn_y, val_x, val_y),
+    require_choice(evaluate, sets, 'evaluation set')
+    train_x, train_y, valid_x, valid_y, test_x, test_y = mnist_splits()
+    learn = MNISTLearner(mlp(n_hidden, seed=seed), (train_x, train_y, valid_x, valid_y),
                          opt_func=partial(torch.optim.SGD, momentum=momentum, weight_decay=wd), bs=bs, seed=seed,
                          train_tfm=partial(random_shift, max_shift=max_shift) if max_shift else None, bf16=bf16, device=device)
     def train(): learn.fit(epochs, lr, one_cycle=one_cycle, progress=progress, validate=progress); return learn
-    x, y = (val_x, val_y) if evaluate == 'valid' else (tst_x, tst_y)
+    x, y = (valid_x, valid_y) if evaluate == 'valid' else (test_x, test_y)
     return timed_result(train, lambda l: multiclass_accuracy(l.get_preds(x), y), keep='learn' if keep_learner else None,
                         n_hidden=n_hidden, epochs=epochs, bf16=learn.bf16, dataset=sets[evaluate])
 
