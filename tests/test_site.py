@@ -13,8 +13,8 @@ PAGES = check_site.site_pages(NBS)
 def site(pytestconfig):
     if not (docs := pytestconfig.getoption('site')): pytest.skip('checks a built site: pytest tests/test_site.py --site _docs')
     with bc.serve(docs) as url: yield url
-    say = pytestconfig.pluginmanager.get_plugin('terminalreporter').write_line
-    say(f'\nsite: {STATS.get("mermaid", 0)} mermaid diagram(s) and {STATS.get("widget views", 0)} saved widget view(s) drawn; '
+    say = print   # the figures, past pytest's output capture (this runs in the last test's teardown)
+    with pytestconfig.pluginmanager.get_plugin('capturemanager').global_and_fixture_disabled(): say(f'\nsite: {STATS.get("mermaid", 0)} mermaid diagram(s) and {STATS.get("widget views", 0)} saved widget view(s) drawn; '
         f'axe-core (WCAG 2 A/AA) serious or critical: {sum(STATS.get("axe", {}).values())}')
     say('explorables used: ' + '; '.join(STATS.get('used', [])))
     if a := STATS.get('agreement'): say(f'explorables: largest |JS - PyTorch| probability difference {max(a):.2e} over {len(a)} inputs')

@@ -1,23 +1,17 @@
 """Benchmark lesson 8's headline recipe: our `MNISTLearner` against a plain PyTorch loop, fastai's `Learner` and a
 `DataLoader(TensorDataset)` loop, in one run with interleaved repeats; the headline over five seeds; and one epoch
-with and without a busy neighbour process. Timings are reported as figures, never asserted.
-
-    MNIST_COURSE_DATA=/work/shared/data python tools/bench.py            # the full run (a few minutes on 2 cores)
-    python tools/bench.py --quick                                         # one repeat, two seeds: a smoke test
-
-Run it on a quiet machine: it prints the load average at the start and the end, so that a noisy run shows itself."""
+with and without a busy neighbour process. Timings are reported, never asserted. `python tools/bench.py` takes a few
+minutes on 2 cores (`--quick`, a smoke test, less): run it on a quiet machine; the load averages it prints at the start
+and the end show a noisy run."""
 import argparse, os, statistics, subprocess, sys, time
 from functools import partial
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path: sys.path.insert(0, str(ROOT))
-med = statistics.median
+ROOT, med = Path(__file__).resolve().parents[1], statistics.median
 
 def summarize(times, accs, baseline='plain', cpu=None) -> list:
-    """One row per variant of `times` (variant -> wall seconds per repeat; `accs`, `cpu`: accuracies, CPU seconds):
-    median and min seconds, mean accuracy, the median's ratio to `baseline`'s, and the median of the ratios round by
-    round (`paired_ratio`: a load that drifts during the run moves both times of a round alike, so it is steadier)"""
+    """A row per variant (`times`, `accs`, `cpu`: variant -> wall seconds, accuracies, CPU seconds per repeat): median, min,
+    ratio to `baseline`'s median, and `paired_ratio`, the median of the ratios round by round (steadier under a drifting load)"""
     base = times[baseline]
     rows = [dict(variant=k, median_s=med(ts), min_s=min(ts), accuracy=statistics.fmean(accs[k]),
                  ratio=med(ts) / med(base), paired_ratio=med(t / b for t, b in zip(ts, base))) for k, ts in times.items()]
@@ -25,10 +19,10 @@ def summarize(times, accs, baseline='plain', cpu=None) -> list:
     return rows
 
 def format_rows(rows, floats=None) -> str:
-    "A plain-text table with a header line, columns padded to their widest cell; `floats`: key -> format spec"
+    "A plain-text table with a header line, columns padded to their widest cell; floats as `floats[key]`, else '.3f'"
     if not rows: return '(no rows)'
     keys, floats = list(rows[0]), floats or {}
-    cells = [[format(r[k], floats[k]) if k in floats else str(r[k]) for k in keys] for r in rows]
+    cells = [[format(r[k], floats.get(k, '.3f')) if isinstance(r[k], float) else str(r[k]) for k in keys] for r in rows]
     widths = [max(len(k), *(len(c[i]) for c in cells)) for i, k in enumerate(keys)]
     line = lambda vals: '  '.join(v.rjust(w) if i else v.ljust(w) for i, (v, w) in enumerate(zip(vals, widths)))
     return '\n'.join([line(keys), line(['-'*w for w in widths]), *map(line, cells)])
@@ -54,8 +48,7 @@ def parse_args(argv=None):
     p.add_argument('--seeds', type=int, default=5, help='seeds 0..n-1 for the headline (default 5)')
     p.add_argument('--threads', type=int, default=2, help='torch CPU threads (default 2)')
     p.add_argument('--skip-fastai', action='store_true', help="leave out fastai's Learner")
-    p.add_argument('--save', metavar='PATH', help='also write the report to PATH (tools/bench_output.txt: the results page shows it), '
-                                                  'once the run completes')
+    p.add_argument('--save', metavar='PATH', help='once the run completes, also write the report to PATH (tools/bench_output.txt)')
     a = p.parse_args(argv)
     if a.quick: a.repeats, a.seeds = 1, 2
     return a
@@ -80,11 +73,11 @@ NEIGHBOUR = "import torch\ntorch.set_num_threads(2)\na = torch.randn(1024, 1024)
 
 def main(argv=None):
     args, report = parse_args(argv), []
-    def say(*a):
-        print(*a, flush=True); report.append(' '.join(map(str, a)))
+    say = lambda *a: (print(*a, flush=True), report.append(' '.join(map(str, a))))
     from mnist_course.learner import MNISTLearner, mnist_splits, mlp, index_batches, fast_bf16   # before torch: OMP_WAIT_POLICY
     from mnist_course.tuning import train_best_mlp
     import torch, torch.nn.functional as F
+    from torch.utils.data import DataLoader, TensorDataset
     torch.set_num_threads(args.threads)
     say(f"tools/bench.py, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: torch {torch.__version__}, {torch.get_num_threads()} threads, "
         f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}, load average at start {os.getloadavg()}")
@@ -114,11 +107,8 @@ def main(argv=None):
                     with autocast(): out = model(xb)
                     F.cross_entropy(out.float(), yb).backward(); opt.step(); opt.zero_grad(); sched.step()
         return c + [test_acc(model)]
-    def index_batches_of(g, x=trn_x):
-        for idx in index_batches(len(x), BS, True, g): yield x[idx], trn_y[idx]
-    def tensor_dataset_of(g):
-        from torch.utils.data import DataLoader, TensorDataset
-        return DataLoader(TensorDataset(trn_x, trn_y), batch_size=BS, shuffle=True, generator=g)
+    index_batches_of = lambda g, x=trn_x: ((x[i], trn_y[i]) for i in index_batches(len(x), BS, True, g))
+    tensor_dataset_of = lambda g: DataLoader(TensorDataset(trn_x, trn_y), batch_size=BS, shuffle=True, generator=g)
     def fastai_learner():
         from fastai.data.core import DataLoaders
         from fastai.callback.schedule import Learner   # the Learner with fit_one_cycle
@@ -146,23 +136,20 @@ def main(argv=None):
     say(f"\nHeadline recipe, {args.repeats} interleaved repeats (test accuracy; ratio = median / plain loop's median; "
         f"paired_ratio = median over the rounds of each run / the plain loop's run in the same round; "
         f"cpu = this process's CPU seconds, all threads):")
-    say(format_rows(summarize(times, accs, cpu=cpus), {'median_s': '.3f', 'min_s': '.3f', 'accuracy': '.4f', 'ratio': '.2f',
-                                                       'paired_ratio': '.2f', 'median_cpu_s': '.3f', 'cpu_ratio': '.2f'}))
+    say(format_rows(summarize(times, accs, cpu=cpus), {'accuracy': '.4f', 'ratio': '.2f', 'paired_ratio': '.2f', 'cpu_ratio': '.2f'}))
     rates = {'fp32': matmul_rate(torch.float32, H, BS), 'bf16': matmul_rate(torch.bfloat16, H, BS)}
     flops = mlp_train_flops(len(trn_x), EPOCHS, (784, H, 10))
     say(f"\nCompute floor: the recipe's matrix products are {flops/1e9:.0f} GFLOP; this CPU's rate for them, measured now "
         f"(best of 30): fp32 {rates['fp32']/1e9:.0f} GFLOP/s, bf16 {rates['bf16']/1e9:.0f} GFLOP/s. x_..._floor = median time / (GFLOP / rate):")
-    say(format_rows([floor_row(k, med(times[k]), flops, rates) for k in variants], {'seconds': '.3f', 'gflop': '.0f', 'fp32_floor_s': '.3f',
-                    'x_fp32_floor': '.2f', 'bf16_floor_s': '.3f', 'x_bf16_floor': '.2f'}))
+    say(format_rows([floor_row(k, med(times[k]), flops, rates) for k in variants], {'gflop': '.0f', 'x_fp32_floor': '.2f', 'x_bf16_floor': '.2f'}))
     say(f"\nHeadline over seeds 0-{args.seeds-1} (train_best_mlp: trained on 50,000, measured on the test set):")
     seed_rows = [dict(seed=s, test_accuracy=r['accuracy'], train_seconds=r['train_seconds'])
                  for s in range(args.seeds) for r in [train_best_mlp(seed=s, progress=False)]]
-    say(format_rows(seed_rows, {'test_accuracy': '.4f', 'train_seconds': '.3f'}))
+    say(format_rows(seed_rows, {'test_accuracy': '.4f'}))
     say(f"mean test accuracy {statistics.fmean(r['test_accuracy'] for r in seed_rows):.4f}, min {min(r['test_accuracy'] for r in seed_rows):.4f}, "
         f"median train seconds {med(r['train_seconds'] for r in seed_rows):.3f}")
     def one_epoch():
-        learn = learner()
-        learn.fit(1, LR, one_cycle=True, progress=False, validate=False)
+        (learn := learner()).fit(1, LR, one_cycle=True, progress=False, validate=False)
         return learn.train_seconds
     n = 1 if args.quick else 3
     quiet = med(one_epoch() for _ in range(n))

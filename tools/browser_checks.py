@@ -1,15 +1,14 @@
-"""Render check, browser half: a page of the website `nbdev-docs` built, opened in headless Chromium (a Playwright page).
-
-`check_page` fails on JavaScript errors, files that failed to load, requests to the network (all blocked; the CDN
-scripts Quarto's pages load are answered with the copies tools/install_render_deps.sh fetched), mermaid diagrams or
-saved widgets not drawn, explorables whose numbers disagree with PyTorch's (`check_explorables` moves every slider,
-presses every button, draws on the pad), and serious or critical axe-core violations (WCAG 2 A and AA); it saves a
-full-page screenshot. tests/test_site.py runs it on every page of _docs/; tests/test_render_check.py and
-tests/test_explorables_check.py break pages to see each check fail."""
+"""Render check, browser half: `check_page` opens a page of the site in headless Chromium (a Playwright page) and fails
+on JavaScript errors, files that failed to load, requests to the network (blocked; the CDN scripts are answered with
+the copies tools/install_render_deps.sh fetched), mermaid diagrams or saved widgets not drawn, explorables whose numbers
+disagree with PyTorch's (`check_explorables` moves every slider, presses every button, draws on the pad), and serious
+or critical axe-core violations (WCAG 2 A and AA); it saves a full-page screenshot. tests/test_site.py runs it on
+_docs/; tests/test_render_check.py and tests/test_explorables_check.py break pages to see each check fail."""
 from __future__ import annotations
-import functools, http.server, math, mimetypes, re, threading, time
+import functools, http.server, json, math, mimetypes, re, threading
 from contextlib import contextmanager
 from pathlib import Path
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from tools.render_check import ROOT, label, widget_expectations, widget_state, widget_views
 
 JS = ROOT/'render_check'/'js'
@@ -53,8 +52,7 @@ def watch(page) -> list[str]:
 class _Handler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *a): pass
     def copyfile(self, src, dst):
-        # the pages carry Subresource Integrity hashes of the CDN's bytes, which the local copies can't match: blank
-        # them out (same length, so Content-Length holds)
+        # blank out the pages' Subresource Integrity hashes (of the CDN's bytes, not the local copies'), length kept
         data = src.read()
         if self.path.split('?')[0].endswith(('.html', '/')):
             data = re.sub(rb'\s(?:integrity|crossorigin)="[^"]*"', lambda m: b' ' * len(m[0]), data)
@@ -86,23 +84,16 @@ MATHJAX_JS = """() => new Promise(done => { setTimeout(() => done(false), 10000)
 AXE_JS = """() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
   .then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))})))"""
 
-def poll(page, js, done, timeout=20, still=3):
-    "Evaluate `js` until `done(value)`, or it stays the same `still` seconds, or `timeout` passes: the last value"
-    value, end, since = page.evaluate(js), time.time() + timeout, time.time()
-    while not done(value) and time.time() < end and time.time() - since < still:
-        page.wait_for_timeout(250)
-        if (new := page.evaluate(js)) != value: value, since = new, time.time()
-    return value
-
 def check_page(page, url, shot, nb=None, stats=None) -> list[str]:
-    """Open `url` and check it as above; `nb` is the notebook it was built from (its saved widget views must be drawn),
-    `shot` the screenshot's path; `stats` collects what was drawn, used, compared and audited"""
+    "Open `url` and check it as above: the saved widget views of `nb`, its notebook, drawn; `stats` collects the figures"
     problems, stats = watch(page), stats if stats is not None else {}
     page.goto(url)
-    info = poll(page, PAGE_JS, lambda i: all(v['widgets'] for v in i['views']) and i['drawn'] >= i['mermaid'])
+    try: page.wait_for_function(f'(i => i.views.every(v => v.widgets) && i.drawn >= i.mermaid)(({PAGE_JS})())', timeout=10_000)
+    except PlaywrightTimeout: pass   # (what is not drawn by then fails below)
+    info = page.evaluate(PAGE_JS)
     fails = [f'{info["mermaid"] - info["drawn"]} mermaid diagram(s) not drawn'] if info['drawn'] < info['mermaid'] else []
     fails += [f'mermaid diagram failed to render: {e}' for e in info['errors']]
-    stats['mermaid'] = stats.get('mermaid', 0) + min(info['drawn'], info['mermaid'])
+    stats['mermaid'] = stats.get('mermaid', 0) + info['drawn']   # (mermaid replaces each pre.mermaid it draws)
     stats['widget views'] = stats.get('widget views', 0) + sum(bool(v['widgets']) for v in info['views'])
     if nb is not None: fails += widget_failures(nb, info['views'])
     shot = Path(shot)
@@ -115,7 +106,6 @@ def check_page(page, url, shot, nb=None, stats=None) -> list[str]:
             fails.append(f'accessibility ({v["impact"]}) {v["id"]}: {v["help"]}: {len(v["nodes"])} element(s), e.g. {", ".join(v["nodes"][:3])}')
     page.evaluate('window.scrollTo(0, 0)')   # the fixed navbar and sidebars where a reader first sees them
     page.wait_for_timeout(300)
-    shot.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(shot), full_page=True)
     return fails + problems
 
@@ -161,11 +151,11 @@ def drag(page, sel, dx):
 class X:
     "One explorable on the page, by its element id"
     def __init__(self, page, rid): self.page, self.id = page, rid
-    def state(self): return self.page.evaluate(STATE_JS, self.id)
-    def data(self): return self.page.evaluate("id => JSON.parse(document.getElementById(id).querySelector('script.mc-data').textContent)", self.id)
-    def text(self, sel): return self.page.evaluate("([id, s]) => { const e = document.getElementById(id).querySelector(s); return e ? e.textContent : null; }", [self.id, sel])
-    def attr(self, sel, a='value'): return self.page.evaluate("([id, s, a]) => document.getElementById(id).querySelector(s).getAttribute(a)", [self.id, sel, a])
     def sel(self, s): return f'#{self.id} {s}'
+    def state(self): return self.page.evaluate(STATE_JS, self.id)
+    def text(self, s): return loc.text_content() if (loc := self.page.locator(self.sel(s)).first).count() else None
+    def attr(self, s, a): return self.page.locator(self.sel(s)).first.get_attribute(a)
+    def data(self): return json.loads(self.text('script.mc-data'))
 
 def check_quadfit(x: X, stats):
     import torch
@@ -290,7 +280,7 @@ def check_digitpad(x: X, stats):
 CHECKS = {'quadfit': ('QuadraticFitExplorer', check_quadfit), 'lrstepper': ('LRStepperExplorer', check_lrstepper),
           'digitpad': ('DigitPadExplorer', check_digitpad)}
 
-def check_explorables(page, where, shots=None, stats=None) -> list[str]:
+def check_explorables(page, where, shots, stats=None) -> list[str]:
     "Use every explorable on the open page: failures name `where` (the page) and the explorable; a screenshot of each"
     fails, counts, stats = [], {}, stats if stats is not None else {}
     for rid, kind in page.evaluate("Array.from(document.querySelectorAll('.mc-explorable')).map(e => [e.id, e.dataset.kind])"):
@@ -300,14 +290,11 @@ def check_explorables(page, where, shots=None, stats=None) -> list[str]:
                    ['its script did not run (no state after load)'] if X(page, rid).state() is None else check(X(page, rid), stats))
         except Exception as e: fs = [f'check failed: {type(e).__name__}: {str(e).splitlines()[0][:300] if str(e) else ""}']
         fails += [f'{where}: {name} #{n}: {f}' for f in fs]
-        if shots is not None:
-            Path(shots).mkdir(parents=True, exist_ok=True)
-            page.locator(f'#{rid}').screenshot(path=str(Path(shots)/f'{where}-{kind}-{n}.png'))
+        page.locator(f'#{rid}').screenshot(path=str(Path(shots)/f'{where}-{kind}-{n}.png'))
     return fails
 
 def pad_test_page(path, seed=0, hidden=64) -> Path:
-    """A page with two DigitPadExplorers on a seeded MLP (its weights as float32, and as int16 with a scale per row as
-    lesson 8 stores them) and two test images: the pad checked without lesson 8's training"""
+    "Two DigitPadExplorers on a seeded MLP, weights as float32 and as int16 (as lesson 8 stores them), two test images"
     import numpy as np, torch
     from torch import nn
     from mnist_course.explorables import DigitPadExplorer, prepare_drawing

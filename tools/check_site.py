@@ -1,12 +1,10 @@
 #!/usr/bin/env python
-"""Check the website `nbdev-docs` built into _docs/ before it is published: `python tools/check_site.py [--docs _docs] [--nbs nbs]`.
+"""Check the website `nbdev-docs` built into _docs/ before it is published: `python tools/check_site.py [--docs _docs]`.
 
-It fails unless _docs/index.html exists; there is a page for every notebook Quarto renders (not those named `_*`
-or `.*`) and every notebook the sidebar (nbs/sidebar.yml) links to, named as nbdev names it (00_core.ipynb ->
-core.html, or the notebook's `output-file`), and every sidebar link names a notebook that exists; every internal
-link (href/src, to a file or to an #anchor in a page) resolves; search.json holds every page; a page whose notebook
-has ```mermaid diagrams carries as many (and loads mermaid.js), and a page whose notebook shows ipywidgets carries
-the saved widget state and a view for each widget shown. (tests/test_site.py opens the pages in Chromium.)"""
+It fails unless _docs/index.html exists; a page exists, named as nbdev names it, for every notebook Quarto renders
+and every one the sidebar links to (and the sidebar links only to notebooks that exist); every internal link and
+#anchor resolves; search.json holds every page; and each page carries its notebook's mermaid diagrams (and
+mermaid.js) and its widgets' saved state and views. (tests/test_site.py opens the pages in Chromium.)"""
 from __future__ import annotations
 import argparse, html, json, re, sys
 from pathlib import Path

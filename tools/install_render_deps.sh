@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
-# What the browser checks need besides Python: a Chromium ($CHROMIUM, or chromium or google-chrome on the PATH; Debian:
-# apt-get install chromium), and in render_check/js/ (git-ignored) pinned copies of the scripts the site's pages load
-# from CDNs, which the checks answer those requests with (no page touches the network), and axe-core. Skips what is there.
+# What the browser checks need besides Python: a Chromium, and in render_check/js/ (git-ignored) pinned copies of the
+# scripts the site's pages load from CDNs, which answer those requests (no page touches the network), and axe-core.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -n "${CHROMIUM:-}" ] || command -v chromium || command -v google-chrome || {

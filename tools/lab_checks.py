@@ -1,16 +1,9 @@
-"""JupyterLab check: lessons 3, 4 and 8 used as a learner uses them, in JupyterLab (tests/test_jupyterlab.py).
-
-`Lab` starts `jupyter lab` on 127.0.0.1 with a random token and JupyterLab's default settings (only the news toast,
-which would cover the widgets, off), serving a copy of the lessons (JupyterLab saves what it runs); its kernels import
-this checkout's mnist_course. In each lesson's window the test runs Restart Kernel and Run All Cells, saves, fails on
-error outputs, and then uses the widgets with the mouse (`CHECKS`): lesson 3's @interact slider must change its plot
-and its QuadraticFitExplorer's slider the MAE; lesson 4's LRStepperExplorer's "10 steps" the loss; on lesson 8's
-DigitPadExplorer a test image from the menu must get a verdict, and a stroke a prediction with ten probability bars
-that add up to 1, the tallest one red and the predicted digit's, and an inked 28x28 image.
-
-JupyterLab lays a long notebook out lazily (cells out of view get their real height as they come into view), so one
-scroll towards a widget far down lands short: `on_screen` scrolls until the widget stays put, in the window, under
-the point the mouse will press, as a learner scrolls until they see it."""
+"""JupyterLab check (tests/test_jupyterlab.py): lessons 3, 4 and 8 run in JupyterLab (Restart Kernel and Run All Cells,
+no error outputs in what it saves), and their widgets used with the mouse (`CHECKS`): lesson 3's @interact slider must
+change its plot and its QuadraticFitExplorer's slider the MAE; lesson 4's LRStepperExplorer's "10 steps" the loss;
+lesson 8's DigitPadExplorer must give a test image from its menu a verdict, and a stroke a prediction whose ten bars
+add up to 1, the tallest red and the predicted digit's, beside an inked 28x28 image. JupyterLab lays out a long
+notebook lazily, so one scroll towards a widget lands short: `on_screen` scrolls until it stays put under the mouse."""
 from __future__ import annotations
 import json, os, re, secrets, signal, socket, subprocess, sys, time, urllib.request
 from pathlib import Path
@@ -20,7 +13,8 @@ LESSONS = ['03_fitting_a_function.ipynb', '04_sgd.ipynb', '08_tuning.ipynb']
 KERNEL_WAIT, PAGE_WAIT = 30.0, 5.0   # how long what a widget shows may take to change (tests shorten them)
 
 class Lab:
-    "`jupyter lab` serving `root`, in its own process group, stopped by its PID: `with Lab(tmp, log) as lab: lab.url(nb)`"
+    """`jupyter lab` on 127.0.0.1 serving `root` (a copy of the lessons: it saves what it runs), a random token, default
+    settings but the news toast (it would cover widgets), kernels importing this checkout's mnist_course; stopped by PID"""
     def __init__(self, root, log, timeout=90):
         with socket.socket() as s: s.bind(('127.0.0.1', 0)); self.port = s.getsockname()[1]
         self.token, settings = secrets.token_hex(16), Path(root)/'.lab_settings'
@@ -83,12 +77,8 @@ def wait_run_all(page, timeout) -> str | None:
     return f'Restart Kernel and Run All did not finish within {timeout:.0f}s (last state {st})'
 
 def saved_errors(page, path) -> list[str]:
-    "Save the notebook from JupyterLab; the cells with an error output"
-    before = path.stat().st_mtime
+    "Save the notebook from JupyterLab (evaluate awaits the save's promise); the cells with an error output"
     page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
-    for _ in range(40):
-        if path.stat().st_mtime != before: break
-        page.wait_for_timeout(250)
     return [f'cell {i+1} ({"".join(c["source"]).strip().splitlines()[0][:50]}): {o.get("ename")}: {o.get("evalue", "")[:200]}'
             for i, c in enumerate(json.loads(path.read_text())['cells']) for o in c.get('outputs', []) if o.get('output_type') == 'error']
 
@@ -131,19 +121,17 @@ def use(page, shots, what, loc, get, control, act, act_name, result, name, timeo
              [f'{what}: {act_name} did not change the {result}'] if wait_change(page, get, before, timeout) == before else [])
     return fails + shot(loc, shots, name, what)
 
-def explorable(page, kind): return page.locator(f'.mc-explorable[data-kind={kind}]').first
-
 def lesson3(page, shots):
     cell = page.locator('.jp-Notebook .jp-Cell', has=page.locator('.jp-InputArea', has_text='def plot_quad(a, b, c)')).first
     img = lambda: cell.locator('img').last.get_attribute('src') if cell.locator('img').count() else None
-    quad = explorable(page, 'quadfit')
+    quad = page.locator('.mc-explorable[data-kind=quadfit]').first
     return (use(page, shots, 'lesson 3, @interact plot_quad', cell, img, '.noUi-handle, .widget-slider input, .slider-container',
                 drag, 'dragging slider a', 'plot image', '03_interact', KERNEL_WAIT) +
             use(page, shots, 'lesson 3, QuadraticFitExplorer', quad, lambda: quad.locator('.mc-mae').text_content(),
                 'input[name=a]', lambda pg, l: drag(pg, l, 40), 'dragging a', 'MAE text', '03_quadfit', PAGE_WAIT))
 
 def lesson4(page, shots):
-    lr = explorable(page, 'lrstepper')
+    lr = page.locator('.mc-explorable[data-kind=lrstepper]').first
     return use(page, shots, 'lesson 4, LRStepperExplorer', lr, lambda: lr.locator('.mc-loss').text_content(),
                'button[name=ten]', click, '"10 steps"', 'loss text', '04_lrstepper', PAGE_WAIT)
 
@@ -170,7 +158,7 @@ def chart_fails(pad, text, what) -> list[str]:
         [f'{what}: "what the model sees" stayed blank'] if c['ink'] == 0 else [])
 
 def lesson8(page, shots):
-    what, pad = 'lesson 8, DigitPadExplorer', explorable(page, 'digitpad')
+    what, pad = 'lesson 8, DigitPadExplorer', page.locator('.mc-explorable[data-kind=digitpad]').first
     if not pad.count(): return [f'{what}: not in the page after Run All']
     pred = lambda: pad.locator('.mc-pred').text_content()
     if not (t0 := pred()): return [f'{what}: its script did not run in JupyterLab (no "draw a digit" text)']

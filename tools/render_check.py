@@ -8,10 +8,8 @@ import ast, json, re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-WIDGET_VIEW = 'application/vnd.jupyter.widget-view+json'
-WIDGET_STATE = 'application/vnd.jupyter.widget-state+json'
-RERUN = 'bash tools/run_notebooks.sh NOTEBOOK'   # named in the hints: how to re-execute a notebook in place
-LONG_OUTPUT_LINES = 60
+WIDGET_VIEW, WIDGET_STATE = 'application/vnd.jupyter.widget-view+json', 'application/vnd.jupyter.widget-state+json'
+RERUN, LONG_OUTPUT_LINES = 'bash tools/run_notebooks.sh NOTEBOOK', 60   # RERUN: the hints' way to re-execute a notebook
 
 def lessons(nbs=ROOT/'nbs') -> list[Path]: return sorted(nbs.glob('[0-9][0-9]_*.ipynb')) + [nbs/'index.ipynb']
 
@@ -83,8 +81,7 @@ def top_level_calls(tree):
     return out
 
 def is_figure_cell(src) -> bool:
-    """Does the cell draw a figure: at top level a `plt.<f>` in PLT_DRAW, a `<f>` or `<obj>.<f>` in DRAW, or any
-    show_*/plot_* but NOT_DRAW? Not if it calls plt.close/plt.ioff or says `render-check: no-figure`."""
+    "Does it call, at top level, plt.<PLT_DRAW>, <DRAW> or show_*/plot_* (not NOT_DRAW, nor plt.close/ioff, nor a no-figure comment)?"
     tree = None if 'render-check: no-figure' in src else parse(src)
     if tree is None: return False
     draws = False
